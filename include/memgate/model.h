@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The kernel model: MemAvailable, watermarks, totalreserve and the overcommit decision,
+ * reconstructed from a host snapshot the way the kernel computes them (KERNEL-NOTES.md). Pure. */
+#ifndef MEMGATE_MODEL_H
+#define MEMGATE_MODEL_H
+
+#include "memgate/host.h"
+
+/* Which overcommit heuristic the kernel applies in mode 0. */
+typedef enum mg_heuristic {
+        MG_HEUR_AUTO = 0,   /* from the kernel version */
+        MG_HEUR_LEGACY,     /* before 5.2: free pages minus totalreserve */
+        MG_HEUR_MODERN,     /* 5.2 and later: only a request above RAM + swap fails */
+} mg_heuristic_t;
+
+typedef struct mg_model {
+        /* MemAvailable */
+        uint64_t memavailable_kb;        /* reconstructed */
+        uint64_t kernel_memavailable_kb; /* as printed by the kernel */
+        bool have_kernel_memavailable;
+        bool reconstructed;              /* false without zoneinfo: then only the kernel's figure */
+        uint64_t totalreserve_kb;        /* sum of min(managed, high + max(protection)) */
+        uint64_t wmark_min_kb, wmark_low_kb, wmark_high_kb; /* sums over zones */
+        uint64_t pagecache_kb, reclaimable_kb;
+        uint64_t memfree_kb, memtotal_kb;
+        /* What the watermarks would be with the default min_free_kbytes and scale factor. */
+        uint64_t default_min_free_kbytes;
+        /* Overcommit */
+        int overcommit_memory;
+        mg_heuristic_t heuristic;        /* resolved (never AUTO) */
+        uint64_t commit_limit_kb;        /* computed from the sysctls */
+        uint64_t kernel_commit_limit_kb;
+        uint64_t committed_as_kb;
+        /* What one more charged allocation can get before the kernel refuses it, in kB;
+         * negative when already exhausted. Mode 1: INT64_MAX. Mode 0 modern: RAM + swap. */
+        int64_t commit_headroom_kb;
+        uint64_t legacy_free_kb;         /* mode 0 legacy: the "free" the heuristic counts */
+} mg_model_t;
+
+typedef struct mg_model_opts {
+        mg_heuristic_t heuristic; /* operator override, AUTO by default */
+        bool caller_has_sys_admin; /* the runtime runs as root: admin_reserve does not apply */
+} mg_model_opts_t;
+
+void mg_model_compute(const mg_host_t *host, const mg_model_opts_t *opts, mg_model_t *ret);
+
+/* The kernel's default min_free_kbytes for a host with this much low memory (kB). */
+uint64_t mg_default_min_free_kbytes(uint64_t lowmem_kb);
+
+#endif

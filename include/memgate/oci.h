@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* OCI documents: the only module that knows yajl. Reads state and config into plain structs,
+ * adds annotations to a config document, and writes the JSON report. */
+#ifndef MEMGATE_OCI_H
+#define MEMGATE_OCI_H
+
+#include "memgate/container.h"
+#include "memgate/finding.h"
+#include "memgate/host.h"
+#include "memgate/model.h"
+
+/* Rejects documents nested deeper than max_depth (yajl has no limit of its own), without
+ * parsing them. Strings are skipped correctly. */
+int mg_json_check_depth(const char *buf, size_t len, unsigned max_depth, mg_error_t *err);
+
+/* buf must be NUL-terminated (mg_read_* does that); len excludes the NUL. name is for messages. */
+int mg_oci_parse_state(const char *buf, size_t len, const char *name, mg_state_t *ret, mg_error_t *err);
+int mg_oci_parse_config(const char *buf, size_t len, const char *name, mg_container_t *ret, mg_error_t *err);
+
+/* Returns a copy of the config document with kv merged into its top-level "annotations"
+ * (created when absent; existing keys replaced). Everything else passes through unchanged:
+ * key order, numbers as written, other values. */
+int mg_oci_add_annotations(const char *buf, size_t len, const char *name, const mg_kv_t *kv, size_t n,
+                           char **ret_buf, size_t *ret_len, mg_error_t *err);
+
+/* The --format json report. container/state may be NULL. */
+typedef struct mg_report_ctx {
+        const char *mode;                 /* "hook", "check", "host" */
+        const mg_report_t *report;
+        const mg_host_t *host;
+        const mg_model_t *model;
+        const mg_container_t *container;
+        const mg_state_t *state;
+        uint64_t effective_limit_bytes;
+        const char *bundle;
+} mg_report_ctx_t;
+
+int mg_oci_report_json(const mg_report_ctx_t *ctx, char **ret_buf, size_t *ret_len, mg_error_t *err);
+
+#endif

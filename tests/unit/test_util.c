@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+
+#include "memgate/util.h"
+#include "testutil.h"
+
+Test(util, parse_u64_strict) {
+        uint64_t v = 7;
+        cr_assert_eq(mg_parse_u64("18446744073709551615", &v), 0);
+        cr_assert_eq(v, UINT64_MAX);
+        cr_assert_eq(mg_parse_u64("18446744073709551616", &v), -ERANGE);
+        cr_assert_eq(mg_parse_u64("-1", &v), -EINVAL, "strtoull would wrap a leading minus");
+        cr_assert_eq(mg_parse_u64("12kB", &v), -EINVAL);
+        cr_assert_eq(mg_parse_u64("", &v), -EINVAL);
+        cr_assert_eq(mg_parse_u64("  42\n", &v), 0);
+        cr_assert_eq(v, 42);
+}
+
+Test(util, parse_i64_bounds) {
+        int64_t v;
+        cr_assert_eq(mg_parse_i64("-9223372036854775808", &v), 0);
+        cr_assert_eq(v, INT64_MIN);
+        cr_assert_eq(mg_parse_i64("9223372036854775808", &v), -ERANGE);
+        cr_assert_eq(mg_parse_i64("--5", &v), -EINVAL);
+        cr_assert_eq(mg_parse_i64("-1", &v), 0);
+        cr_assert_eq(v, -1);
+}
+
+Test(util, overflow_checked_arithmetic) {
+        uint64_t r = 5;
+        cr_assert_eq(mg_mul_u64(UINT64_MAX / 1024 + 1, 1024, &r), -ERANGE);
+        cr_assert_eq(r, 5, "output untouched on failure");
+        cr_assert_eq(mg_mul_u64(3, 1024, &r), 0);
+        cr_assert_eq(r, 3072);
+        cr_assert_eq(mg_sat_add(UINT64_MAX, 1), UINT64_MAX);
+        cr_assert_eq(mg_sat_sub(1, 2), 0);
+}
+
+Test(util, read_file_caps_and_nul) {
+        char *dir = tu_mkdtemp();
+        char path[512];
+        snprintf(path, sizeof(path), "%s/f", dir);
+        tu_write(path, "0123456789");
+        char *buf = NULL;
+        size_t len = 0;
+        mg_error_t err = {0};
+        cr_assert_eq(mg_read_file_at(AT_FDCWD, path, 10, false, &buf, &len, &err), 0);
+        cr_assert_eq(len, 10);
+        free(buf);
+        buf = NULL;
+        cr_assert_eq(mg_read_file_at(AT_FDCWD, path, 9, false, &buf, &len, &err), -EFBIG);
+        cr_assert_null(buf);
+        cr_assert(strstr(err.msg, path), "error names the file: %s", err.msg);
+        FILE *f = fopen(path, "wb");
+        fwrite("a\0b", 1, 3, f);
+        fclose(f);
+        cr_assert_eq(mg_read_file_at(AT_FDCWD, path, 100, false, &buf, &len, &err), -EBADMSG);
+        tu_rmrf(dir);
+        free(dir);
+}
+
+Test(util, read_proc_file_with_zero_size) {
+        char *buf = NULL;
+        size_t len = 0;
+        mg_error_t err = {0};
+        cr_assert_eq(mg_read_file_at(AT_FDCWD, "/proc/self/status", MG_CAP_PROC, false, &buf, &len, &err), 0,
+                     "%s", err.msg);
+        cr_assert_gt(len, 100, "st_size is 0 for /proc, the reader must loop to EOF");
+        cr_assert_not_null(strstr(buf, "VmRSS"));
+        free(buf);
+}
+
+Test(util, read_nofollow_refuses_symlink) {
+        char *dir = tu_mkdtemp();
+        char target[512], link[512];
+        snprintf(target, sizeof(target), "%s/t", dir);
+        snprintf(link, sizeof(link), "%s/l", dir);
+        tu_write(target, "x");
+        cr_assert_eq(symlink(target, link), 0);
+        char *buf = NULL;
+        mg_error_t err = {0};
+        cr_assert_eq(mg_read_file_at(AT_FDCWD, link, 100, true, &buf, NULL, &err), -ELOOP);
+        cr_assert(strstr(err.msg, "symbolic link"), "%s", err.msg);
+        tu_rmrf(dir);
+        free(dir);
+}
+
+Test(util, fmt_bytes) {
+        char b[32];
+        cr_assert_str_eq(mg_fmt_bytes(3ULL * MG_GIB + MG_GIB / 10, b, sizeof(b)), "3.1 GiB");
+        cr_assert_str_eq(mg_fmt_bytes(812 * MG_MIB, b, sizeof(b)), "812 MiB");
+        cr_assert_str_eq(mg_fmt_bytes(4096, b, sizeof(b)), "4 kB");
+}
