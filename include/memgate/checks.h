@@ -9,6 +9,8 @@
 #include "memgate/host.h"
 #include "memgate/model.h"
 
+struct mg_cgroup; /* include/memgate/cgroup.h */
+
 typedef struct mg_input {
         const mg_host_t *host;
         const mg_model_t *model;
@@ -16,6 +18,7 @@ typedef struct mg_input {
         const mg_conf_t *conf;
         bool policy_forced;              /* --policy given on the command line */
         uint64_t effective_limit_bytes;  /* smallest limit of the cgroup and its ancestors; 0 = none known */
+        const struct mg_cgroup *cgroup;  /* the container's memory cgroup and ancestors, or NULL */
 } mg_input_t;
 
 void mg_evaluate(const mg_input_t *in, mg_report_t *ret);
