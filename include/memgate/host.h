@@ -10,7 +10,7 @@
 #define MG_ZONES_MAX 64        /* per host: nodes x zones */
 #define MG_PROTECTION_MAX 8
 #define MG_NODES_MAX 64
-#define MG_ORDERS_MAX 11       /* MAX_ORDER + 1 on x86 (0..10) */
+#define MG_ORDERS_MAX 16       /* orders 0..10 on x86; room for arm64/ppc64 with larger MAX_ORDER */
 
 typedef struct mg_meminfo_field {
         char name[32];
@@ -88,6 +88,8 @@ int mg_parse_meminfo(const char *text, mg_meminfo_t *ret, mg_error_t *err);
 int mg_parse_zoneinfo(const char *text, mg_zone_t *zones, size_t max, size_t *ret_n, mg_error_t *err);
 int mg_parse_buddyinfo(const char *text, mg_buddy_t *buddy, size_t max, size_t *ret_n, mg_error_t *err);
 int mg_parse_osrelease(const char *text, int *ret_major, int *ret_minor);
+/* One node's "Node N Name: value kB" file; lines of another node are refused. */
+int mg_parse_node_meminfo(const char *text, int id, mg_node_t *ret, mg_error_t *err);
 
 /* Looks a meminfo field up by name; -ENOENT when absent. */
 int mg_meminfo_get(const mg_meminfo_t *mi, const char *name, uint64_t *ret);
