@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Untrusted JSON in: the checks that run before yajl sees a byte (size, NUL, nesting depth,
+ * comments), the rewrite that makes yajl's strings the ones Go decodes, and the parse itself. */
+#include <errno.h>
+#include <string.h>
+
+#include "json.h"
+#include "memgate/oci.h"
+
+int mg_json_check_depth(const char *buf, size_t len, unsigned max_depth, mg_error_t *err) {
+        unsigned depth = 0;
+        bool in_string = false;
+
+        if (!buf)
+                return mg_error_set(err, -EINVAL, "no document");
+        for (size_t i = 0; i < len; i++) {
+                char c = buf[i];
+                if (in_string) {
+                        if (c == '\\')
+                                i++; /* whatever follows is escaped, including a quote */
+                        else if (c == '"')
+                                in_string = false;
+                        continue;
+                }
+                switch (c) {
+                case '"':
+                        in_string = true;
+                        break;
+                case '[':
+                case '{':
+                        if (++depth > max_depth)
+                                return mg_error_set(err, -E2BIG, "nested deeper than %u levels at byte %zu",
+                                                    max_depth, i);
+                        break;
+                case ']':
+                case '}':
+                        if (depth > 0) /* an unbalanced close is yajl's to report */
+                                depth--;
+                        break;
+                case '/':
+                        /* yajl_tree_parse accepts comments, Go's decoder (runc) does not; a comment
+                         * would also hide brackets and quotes from this scan. */
+                        return mg_error_set(err, -EBADMSG, "comments are not JSON (byte %zu)", i);
+                case '\0':
+                        return mg_error_set(err, -EBADMSG, "contains a NUL byte at byte %zu", i);
+                default:
+                        break;
+                }
+        }
+        return 0;
+}
+
+/* Length of a valid UTF-8 sequence at s (Go's utf8.DecodeRune rules: no overlongs, no surrogates,
+ * nothing above U+10FFFF), 0 when invalid. */
+static size_t utf8_valid_len(const unsigned char *s, size_t n) {
+        unsigned char c = s[0];
+        unsigned char lo = 0x80, hi = 0xBF;
+        size_t need;
+
+        if (c < 0x80)
+                return 1;
+        if (c >= 0xC2 && c <= 0xDF)
+                need = 2;
+        else if (c >= 0xE0 && c <= 0xEF) {
+                need = 3;
+                if (c == 0xE0)
+                        lo = 0xA0;
+                else if (c == 0xED)
+                        hi = 0x9F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+                need = 4;
+                if (c == 0xF0)
+                        lo = 0x90;
+                else if (c == 0xF4)
+                        hi = 0x8F;
+        } else
+                return 0;
+        if (n < need)
+                return 0;
+        if (s[1] < lo || s[1] > hi)
+                return 0;
+        for (size_t k = 2; k < need; k++)
+                if (s[k] < 0x80 || s[k] > 0xBF)
+                        return 0;
+        return need;
+}
+
+static bool is_u0000(const char *s, size_t n) {
+        return n >= 6 && s[0] == '\\' && s[1] == 'u' && memcmp(s + 2, "0000", 4) == 0;
+}
+
+/* One pass over the strings: counts the rewrites needed and, with out, performs them. Returns the
+ * number of extra bytes the rewrite needs (each invalid byte becomes 3), or sets *changes. */
+static size_t sanitize_pass(const char *buf, size_t len, char *out, size_t *ret_changes) {
+        static const char fffd[] = "\xEF\xBF\xBD";
+        bool in_string = false;
+        size_t extra = 0, changes = 0, o = 0;
+
+        for (size_t i = 0; i < len;) {
+                unsigned char c = (unsigned char)buf[i];
+                if (!in_string) {
+                        if (c == '"')
+                                in_string = true;
+                        if (out)
+                                out[o++] = (char)c;
+                        i++;
+                        continue;
+                }
+                if (c == '"') {
+                        in_string = false;
+                        if (out)
+                                out[o++] = (char)c;
+                        i++;
+                } else if (c == '\\') {
+                        if (is_u0000(buf + i, len - i)) {
+                                changes++;
+                                if (out) {
+                                        memcpy(out + o, "\\uFFFD", 6);
+                                        o += 6;
+                                }
+                                i += 6;
+                        } else {
+                                size_t k = i + 1 < len ? 2 : 1;
+                                if (out) {
+                                        memcpy(out + o, buf + i, k);
+                                        o += k;
+                                }
+                                i += k;
+                        }
+                } else {
+                        size_t k = utf8_valid_len((const unsigned char *)buf + i, len - i);
+                        if (k == 0) {
+                                changes++;
+                                extra += 2;
+                                if (out) {
+                                        memcpy(out + o, fffd, 3);
+                                        o += 3;
+                                }
+                                i++;
+                        } else {
+                                if (out) {
+                                        memcpy(out + o, buf + i, k);
+                                        o += k;
+                                }
+                                i += k;
+                        }
+                }
+        }
+        if (out)
+                out[o] = '\0';
+        if (ret_changes)
+                *ret_changes = changes;
+        return extra;
+}
+
+/* yajl's messages span lines and quote the input with a caret; keep the first line. */
+static void yajl_message(const char *ebuf, char *out, size_t n) {
+        size_t l = strcspn(ebuf, "\n");
+        while (l > 0 && (ebuf[l - 1] == ' ' || ebuf[l - 1] == '.'))
+                l--;
+        snprintf(out, n, "%.*s", (int)l, ebuf);
+}
+
+int mg_json_parse(const char *buf, size_t len, const char *name, bool strict, yajl_val *ret, mg_error_t *err) {
+        _cleanup_free_ char *copy = NULL;
+        const char *text = buf;
+        size_t changes = 0;
+        int r;
+
+        if (!buf)
+                return mg_error_set(err, -EINVAL, "%s: no document", name);
+        if (memchr(buf, '\0', len))
+                return mg_error_set(err, -EBADMSG, "%s: contains a NUL byte", name);
+        if (strspn(buf, " \t\r\n") == len)
+                return mg_error_set(err, -ENODATA, "%s: empty document", name);
+
+        r = mg_json_check_depth(buf, len, MG_JSON_MAX_DEPTH, err);
+        if (r < 0)
+                return mg_error_prefix(err, "%s", name);
+
+        size_t extra = sanitize_pass(buf, len, NULL, &changes);
+        if (changes > 0) {
+                if (strict)
+                        return mg_error_set(err, -EBADMSG,
+                                            "%s: has invalid UTF-8 or a \\u0000 escape in a string, which "
+                                            "would not survive a rewrite unchanged", name);
+                size_t sz;
+                if (mg_add_u64(len, extra, &sz) < 0 || mg_add_u64(sz, 1, &sz) < 0)
+                        return mg_error_set(err, -EFBIG, "%s: too large", name);
+                copy = malloc(sz);
+                if (!copy)
+                        return mg_error_set(err, -ENOMEM, "%s: out of memory", name);
+                sanitize_pass(buf, len, copy, NULL);
+                text = copy;
+        }
+
+        char ebuf[256] = "";
+        yajl_val v = yajl_tree_parse(text, ebuf, sizeof(ebuf));
+        if (!v) {
+                char m[200];
+                yajl_message(ebuf[0] ? ebuf : "parse error", m, sizeof(m));
+                return mg_error_set(err, -EBADMSG, "%s: not valid JSON: %s", name, m);
+        }
+        *ret = v;
+        return 0;
+}
+
+const char *mg_json_type_name(yajl_val v) {
+        if (!v)
+                return "nothing";
+        switch (v->type) {
+        case yajl_t_string:
+                return "string";
+        case yajl_t_number:
+                return "number";
+        case yajl_t_object:
+                return "object";
+        case yajl_t_array:
+                return "array";
+        case yajl_t_true:
+        case yajl_t_false:
+                return "boolean";
+        case yajl_t_null:
+                return "null";
+        default:
+                return "unknown";
+        }
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Internal to oci/: parsing untrusted JSON with yajl, and reading values the way the runtimes do.
+ *
+ * runc and podman decode config.json with Go's encoding/json; memgate must see the values runc
+ * will act on, or a document could show memgate one memory limit and runc another. So lookups
+ * here follow encoding/json, not yajl_tree_get:
+ *   - object keys match case-insensitively (ASCII, plus U+017F for 's' and U+212A for 'k', the two
+ *     non-ASCII letters Unicode folds onto ASCII): Go decodes "Linux" into the linux field;
+ *   - duplicate keys are all applied in document order: the last scalar or array wins, objects
+ *     (Go structs and maps) merge, and a null in between resets a pointer, map or slice;
+ *   - a string containing \u0000 is a different key to Go ("limit\u0000" is not "limit") but yajl
+ *     hands out C strings, so such escapes are rewritten to \uFFFD before parsing, and invalid
+ *     UTF-8 in strings becomes U+FFFD byte by byte, as Go's decoder does, instead of a yajl error.
+ * Comments (yajl_tree_parse allows them, Go does not) are refused by the depth scanner, which
+ * also keeps its string tracking honest: a quote inside a comment cannot hide a bracket. */
+#ifndef MEMGATE_OCI_JSON_H
+#define MEMGATE_OCI_JSON_H
+
+#include <yajl/yajl_tree.h>
+
+#include "memgate/container.h"
+#include "memgate/util.h"
+
+DEFINE_CLEANUP_FUNC(yajl_val, yajl_tree_free)
+#define _cleanup_yajl_ _cleanup_(yajl_tree_freep)
+
+/* A JSON path as a literal: PN("linux", "resources") expands to the array and its length. */
+#define MG_JSON_P(...) ((const char *const[]){ __VA_ARGS__ })
+#define PN(...) MG_JSON_P(__VA_ARGS__), ELEMENTSOF(MG_JSON_P(__VA_ARGS__))
+
+/* Most entries memgate copies out of a string array; ARG_MAX on a default 8 MiB stack holds at
+ * most 2 MiB / 8 bytes of pointers, so a longer array could not be exec'd anyway. */
+#define MG_OCI_MAX_STRV (1u << 18)
+
+/* Checks (empty, NUL, depth, comments), sanitises (see above) and parses buf. With strict, a
+ * document that would need sanitising is refused instead (for re-emitting it unchanged). */
+int mg_json_parse(const char *buf, size_t len, const char *name, bool strict, yajl_val *ret, mg_error_t *err);
+
+const char *mg_json_type_name(yajl_val v);
+
+/* Go's encoding/json key match for an ASCII field name. */
+bool mg_json_key_match(const char *key, const char *field);
+
+/* Visits, in document order, every value reachable from root through path (n keys) by the rules
+ * above. cb gets each final value; a NULL value means an intermediate null reset everything so far.
+ * A non-object met on the way is an error naming the path. cb returns < 0 to stop. */
+typedef int (*mg_json_visit_t)(yajl_val v, const char *path, void *userdata, mg_error_t *err);
+int mg_json_visit(yajl_val root, const char *const *path, size_t n, mg_json_visit_t cb, void *userdata,
+                  mg_error_t *err);
+
+/* Typed getters over every occurrence of a path (each one type-checked, as Go does: a wrong type
+ * anywhere makes runc refuse the document). The last assignment wins. name is the document's name
+ * for messages ("config.json").
+ * String and integer fields: a null is skipped (Go leaves a non-pointer field alone) unless
+ * null_resets (a Go pointer such as memory.limit), then it means absent again. */
+int mg_json_get_string(yajl_val root, const char *const *path, size_t n, const char *name, char **ret,
+                       mg_error_t *err);
+int mg_json_get_int64(yajl_val root, const char *const *path, size_t n, const char *name, int64_t min,
+                      int64_t max, bool null_resets, bool *ret_have, int64_t *ret, mg_error_t *err);
+/* Array of strings (a Go slice: null resets it; a null element is ""). */
+int mg_json_get_strv(yajl_val root, const char *const *path, size_t n, const char *name, char ***ret,
+                     size_t *ret_n, mg_error_t *err);
+/* Object of strings (a Go map: occurrences merge, later keys replace earlier ones, null empties). */
+int mg_json_get_kv(yajl_val root, const char *const *path, size_t n, const char *name, mg_kv_t **ret,
+                   size_t *ret_n, mg_error_t *err);
+/* Whether the object at path ends up present (a non-null object). */
+int mg_json_get_object_present(yajl_val root, const char *const *path, size_t n, const char *name, bool *ret,
+                               mg_error_t *err);
+
+void mg_kv_free_all(mg_kv_t *kv, size_t n);
+void mg_strv_free_n(char **v, size_t n);
+
+#endif
