@@ -223,3 +223,36 @@ bool mg_startswith(const char *s, const char *prefix, const char **rest) {
                 *rest = s + n;
         return true;
 }
+
+int mg_parse_size(const char *s, uint64_t *ret) {
+        static const struct {
+                const char *suffix;
+                uint64_t mult;
+        } units[] = {
+                {"", 1},         {"B", 1},          {"k", MG_KIB},     {"K", MG_KIB},     {"kB", MG_KIB},
+                {"KB", MG_KIB},  {"KiB", MG_KIB},   {"m", MG_MIB},     {"M", MG_MIB},     {"MB", MG_MIB},
+                {"MiB", MG_MIB}, {"g", MG_GIB},     {"G", MG_GIB},     {"GB", MG_GIB},    {"GiB", MG_GIB},
+                {"t", MG_GIB * 1024}, {"T", MG_GIB * 1024}, {"TB", MG_GIB * 1024}, {"TiB", MG_GIB * 1024},
+        };
+        if (!s)
+                return -EINVAL;
+        while (isspace((unsigned char)*s))
+                s++;
+        size_t digits = 0;
+        while (s[digits] >= '0' && s[digits] <= '9')
+                digits++;
+        if (digits == 0)
+                return -EINVAL;
+        uint64_t v;
+        int r = mg_parse_u64_n(s, digits, &v);
+        if (r < 0)
+                return r;
+        const char *suf = s + digits;
+        size_t sl = strlen(suf);
+        while (sl > 0 && isspace((unsigned char)suf[sl - 1]))
+                sl--;
+        for (size_t i = 0; i < ELEMENTSOF(units); i++)
+                if (strlen(units[i].suffix) == sl && strncmp(units[i].suffix, suf, sl) == 0)
+                        return mg_mul_u64(v, units[i].mult, ret);
+        return -EINVAL;
+}

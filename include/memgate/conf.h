@@ -20,9 +20,8 @@ typedef struct mg_conf {
         mg_heuristic_t heuristic;      /* overcommit heuristic override */
         uint64_t runtime_reserve_kb;   /* what the container runtime commits at start (runc) */
         uint64_t go_start_kb;          /* a Go program's start-up commit */
+        uint64_t jvm_start_extra_kb;   /* a JVM's start-up commit beyond its initial heap */
         uint64_t watermark_warn_percent; /* totalreserve above this % of MemTotal is outsized */
-        uint64_t memavailable_warn_kb; /* warn when MemAvailable is below this (0 = off) */
-        uint64_t offheap_refuse_margin_kb; /* unused margin below which a heap at the limit refuses */
         mg_offheap_params_t offheap;
         bool write_report;             /* hook: write <bundle>/memgate.json */
         bool syslog;                   /* hook: log findings to syslog */

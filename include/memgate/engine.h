@@ -29,6 +29,7 @@ typedef struct mg_options {
         const char *bundle;        /* check: --bundle */
         const char *config_path;   /* --config, or NULL for the default */
         mg_format_t format;
+        bool format_set;           /* --format given (hook mode prints a report only then) */
         bool policy_set;           /* --policy given */
         mg_policy_t policy;
         bool fail_closed;          /* --fail-closed */

@@ -54,6 +54,10 @@ typedef struct mg_report {
         mg_verdict_t verdict;      /* after policy */
         bool policy_downgraded;    /* a refusal became a warning by policy */
         char policy_source[64];    /* "config", "annotation io.memgate.policy", "--policy" */
+        /* Figures for the annotations, whatever the findings. */
+        bool judged_heap;          /* offheap-margin had a limit and a heap to judge */
+        uint64_t limit_bytes, heap_bytes, offheap_need_bytes;
+        uint64_t expected_commit_kb; /* what commit-exhausted asked the kernel for */
 } mg_report_t;
 
 /* Adds a finding and returns it (or NULL and sets truncated when full). */

@@ -23,8 +23,12 @@ typedef struct mg_model {
         uint64_t wmark_min_kb, wmark_low_kb, wmark_high_kb; /* sums over zones */
         uint64_t pagecache_kb, reclaimable_kb;
         uint64_t memfree_kb, memtotal_kb;
-        /* What the watermarks would be with the default min_free_kbytes and scale factor. */
+        /* The kernel's own default min_free_kbytes for this host (sqrt rule, raised by khugepaged's
+         * recommendation as on a THP-enabled kernel), and what totalreserve and MemAvailable would
+         * be with it and the default watermark_scale_factor. */
         uint64_t default_min_free_kbytes;
+        uint64_t default_totalreserve_kb;
+        int64_t memavailable_unclamped_kb; /* before the clamp at 0 */
         /* Overcommit */
         int overcommit_memory;
         mg_heuristic_t heuristic;        /* resolved (never AUTO) */
@@ -46,5 +50,9 @@ void mg_model_compute(const mg_host_t *host, const mg_model_opts_t *opts, mg_mod
 
 /* The kernel's default min_free_kbytes for a host with this much low memory (kB). */
 uint64_t mg_default_min_free_kbytes(uint64_t lowmem_kb);
+/* khugepaged's recommended min_free_kbytes for nr_zones populated zones, capped at 5% of RAM. */
+uint64_t mg_thp_min_free_kbytes(unsigned nr_zones, uint64_t memtotal_kb);
+/* totalreserve (kB) the zones would have under these watermark settings (__setup_per_zone_wmarks). */
+uint64_t mg_totalreserve_with(const mg_host_t *h, uint64_t min_free_kbytes, uint64_t scale_factor);
 
 #endif

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "memgate/front.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "memgate/atomic.h"
+#include "memgate/oci.h"
+#include "memgate/report.h"
+#include "memgate/sandbox.h"
+
+#define MG_ANNOTATIONS_MAX 16
+
+static void write_all(int fd, const char *data, size_t len) {
+        while (len > 0) {
+                ssize_t w = write(fd, data, len);
+                if (w < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return;
+                }
+                data += w;
+                len -= (size_t)w;
+        }
+}
+
+static void print_buf(int fd, const mg_buf_t *b) {
+        if (b->data)
+                write_all(fd, b->data, b->len);
+}
+
+static void eprint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void eprint(const char *fmt, ...) {
+        mg_buf_t b = {0};
+        va_list ap;
+        va_start(ap, fmt);
+        mg_buf_vprintf(&b, fmt, ap);
+        va_end(ap);
+        print_buf(STDERR_FILENO, &b);
+        mg_buf_free(&b);
+}
+
+static mg_report_ctx_t ctx_of(const char *mode, const mg_evaluation_t *ev, const char *bundle) {
+        return (mg_report_ctx_t){
+                .mode = mode,
+                .report = &ev->report,
+                .host = &ev->host,
+                .model = &ev->model,
+                .container = ev->have_container ? &ev->container : NULL,
+                .state = ev->have_state ? &ev->state : NULL,
+                .effective_limit_bytes = ev->effective_limit_bytes,
+                .bundle = bundle,
+        };
+}
+
+/* The report on stdout in the chosen format. */
+static int print_report(const mg_options_t *o, const mg_report_ctx_t *ctx) {
+        if (o->format == MG_FORMAT_JSON) {
+                _cleanup_free_ char *json = NULL;
+                size_t len = 0;
+                mg_error_t err = {0};
+                if (mg_oci_report_json(ctx, &json, &len, &err) < 0) {
+                        eprint("memgate: error: %s\n", err.msg);
+                        return -EIO;
+                }
+                write_all(STDOUT_FILENO, json, len);
+                write_all(STDOUT_FILENO, "\n", 1);
+                return 0;
+        }
+        mg_buf_t b = {0};
+        mg_report_text(ctx, &b);
+        print_buf(STDOUT_FILENO, &b);
+        mg_buf_free(&b);
+        return 0;
+}
+
+/* One line per warning or refusal on stderr: runc and podman show it to the user as it is. */
+static void print_finding_lines(const mg_report_t *r) {
+        mg_buf_t b = {0};
+        for (size_t i = 0; i < r->n; i++)
+                if (r->findings[i].severity != MG_SEV_INFO)
+                        mg_finding_line(&r->findings[i], r->policy_downgraded, &b);
+        print_buf(STDERR_FILENO, &b);
+        mg_buf_free(&b);
+}
+
+static int verdict_exit(const mg_report_t *r) {
+        return r->verdict == MG_VERDICT_REFUSE ? MG_EXIT_REFUSE : MG_EXIT_ALLOW;
+}
+
+/* ---- check and host ------------------------------------------------------------------------ */
+
+int mg_front_check(const mg_options_t *o) {
+        mg_evaluation_t ev = {0};
+        mg_error_t err = {0};
+        _cleanup_free_ char *config = NULL;
+        size_t len = 0;
+        _cleanup_close_ int dirfd = -1;
+        int r, rc = MG_EXIT_USAGE;
+
+        if (mg_engine_conf(o, &ev.conf, &err) < 0)
+                goto fail;
+        dirfd = open(o->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dirfd < 0) {
+                mg_error_set(&err, -errno, "bundle \"%s\": %s", o->bundle, strerror(errno));
+                goto fail;
+        }
+        r = mg_read_file_at(dirfd, "config.json", MG_CAP_CONFIG, true, &config, &len, &err);
+        if (r < 0) {
+                mg_error_prefix(&err, "bundle \"%s\"", o->bundle);
+                goto fail;
+        }
+        if (mg_engine_evaluate(o, config, len, "config.json", &ev, &err) < 0)
+                goto fail;
+        mg_report_ctx_t ctx = ctx_of("check", &ev, o->bundle);
+        if (print_report(o, &ctx) < 0)
+                goto done;
+        rc = verdict_exit(&ev.report);
+        goto done;
+fail:
+        eprint("memgate: error: %s\n", err.msg);
+done:
+        mg_evaluation_free(&ev);
+        return rc;
+}
+
+int mg_front_host(const mg_options_t *o) {
+        mg_evaluation_t ev = {0};
+        mg_error_t err = {0};
+        int rc = MG_EXIT_USAGE;
+
+        if (mg_engine_conf(o, &ev.conf, &err) < 0 || mg_engine_evaluate(o, NULL, 0, NULL, &ev, &err) < 0) {
+                eprint("memgate: error: %s\n", err.msg);
+                goto done;
+        }
+        mg_report_ctx_t ctx = ctx_of("host", &ev, NULL);
+        if (print_report(o, &ctx) == 0)
+                rc = verdict_exit(&ev.report);
+done:
+        mg_evaluation_free(&ev);
+        return rc;
+}
+
+/* ---- hook ---------------------------------------------------------------------------------- */
+
+static void log_findings(const mg_evaluation_t *ev) {
+        const char *id = ev->have_state && ev->state.id ? ev->state.id : "?";
+        openlog("memgate", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+        syslog(LOG_INFO, "container %s: verdict %s%s", id, mg_verdict_name(ev->report.verdict),
+               ev->report.policy_downgraded ? " (a refusal downgraded by policy)" : "");
+        for (size_t i = 0; i < ev->report.n; i++) {
+                const mg_finding_t *f = &ev->report.findings[i];
+                int prio = f->severity == MG_SEV_REFUSE ? LOG_ERR : f->severity == MG_SEV_WARN ? LOG_WARNING : LOG_INFO;
+                syslog(prio, "container %s: %s (%s): %s%s%s", id, mg_severity_name(f->severity), f->code,
+                       f->message, f->fix[0] ? "; " : "", f->fix);
+        }
+        closelog();
+}
+
+/* memgate.json in the bundle: temp file, fsync, rename, relative to the bundle's fd. */
+static void write_bundle_report(int dirfd, const mg_report_ctx_t *ctx) {
+        _cleanup_free_ char *json = NULL;
+        size_t len = 0;
+        mg_error_t err = {0};
+        if (mg_oci_report_json(ctx, &json, &len, &err) < 0 ||
+            mg_write_atomic_at(dirfd, "memgate.json", json, len, 0600, &err) < 0)
+                eprint("memgate: warning: could not write memgate.json: %s\n", err.msg);
+}
+
+/* An internal failure: reported, and the start goes on unless fail-closed. */
+static int hook_failure(bool fail_closed, const mg_error_t *err) {
+        eprint("memgate: %s: %s\n", fail_closed ? "error, refusing (fail closed)" : "error, allowing (fail open)",
+               err->msg);
+        openlog("memgate", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+        syslog(LOG_ERR, "internal error (%s): %s", fail_closed ? "fail closed" : "fail open", err->msg);
+        closelog();
+        return fail_closed ? MG_EXIT_REFUSE : MG_EXIT_ALLOW;
+}
+
+int mg_front_hook(const mg_options_t *o) {
+        mg_evaluation_t ev = {0};
+        mg_error_t err = {0};
+        _cleanup_free_ char *state = NULL, *config = NULL;
+        _cleanup_close_ int dirfd = -1;
+        size_t slen = 0, clen = 0;
+        int rc;
+
+        if (mg_engine_conf(o, &ev.conf, &err) < 0) {
+                rc = hook_failure(o->fail_closed, &err);
+                goto done;
+        }
+        if (mg_read_fd(STDIN_FILENO, "state on stdin", MG_CAP_STATE, &state, &slen, &err) < 0 ||
+            mg_oci_parse_state(state, slen, "state on stdin", &ev.state, &err) < 0)
+                goto fail;
+        ev.have_state = true;
+        if (!ev.state.bundle || ev.state.bundle[0] != '/') {
+                mg_error_set(&err, -EINVAL, "state on stdin: bundle \"%s\" is not an absolute path",
+                             ev.state.bundle ? ev.state.bundle : "");
+                goto fail;
+        }
+        dirfd = open(ev.state.bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dirfd < 0) {
+                mg_error_set(&err, -errno, "bundle \"%s\": %s", ev.state.bundle, strerror(errno));
+                goto fail;
+        }
+        if (mg_read_file_at(dirfd, "config.json", MG_CAP_CONFIG, true, &config, &clen, &err) < 0) {
+                mg_error_prefix(&err, "bundle \"%s\"", ev.state.bundle);
+                goto fail;
+        }
+        if (mg_engine_evaluate(o, config, clen, "config.json", &ev, &err) < 0)
+                goto fail;
+
+        mg_report_ctx_t ctx = ctx_of("hook", &ev, ev.state.bundle);
+        if (ev.conf.write_report)
+                write_bundle_report(dirfd, &ctx);
+        if (ev.conf.syslog)
+                log_findings(&ev);
+        print_finding_lines(&ev.report);
+        if (o->format_set)
+                print_report(o, &ctx);
+        rc = verdict_exit(&ev.report);
+        goto done;
+fail:
+        rc = hook_failure(ev.conf.fail_closed || o->fail_closed, &err);
+done:
+        mg_evaluation_free(&ev);
+        return rc;
+}
+
+/* ---- precreate (podman) -------------------------------------------------------------------- */
+
+/* podman's precreate stage: the proposed config on stdin, the config to use on stdout. On an
+ * internal error the input goes back unchanged (fail open) so podman never loses the config. */
+int mg_front_precreate(const mg_options_t *o) {
+        mg_evaluation_t ev = {0};
+        mg_error_t err = {0};
+        _cleanup_free_ char *config = NULL, *out = NULL;
+        size_t clen = 0, olen = 0;
+        mg_kv_t kv[MG_ANNOTATIONS_MAX] = {0};
+        size_t nkv = 0;
+        int rc;
+
+        if (mg_read_fd(STDIN_FILENO, "config on stdin", MG_CAP_CONFIG, &config, &clen, &err) < 0) {
+                /* Nothing sane to pass through. */
+                eprint("memgate: error: %s\n", err.msg);
+                rc = MG_EXIT_REFUSE;
+                goto done;
+        }
+        if (mg_engine_conf(o, &ev.conf, &err) < 0 ||
+            mg_engine_evaluate(o, config, clen, "config on stdin", &ev, &err) < 0)
+                goto fail;
+        print_finding_lines(&ev.report);
+        if (ev.report.verdict == MG_VERDICT_REFUSE) {
+                rc = MG_EXIT_REFUSE;
+                goto done;
+        }
+        nkv = mg_report_annotations(&ev.report, &ev.model, kv, MG_ANNOTATIONS_MAX);
+        if (mg_oci_add_annotations(config, clen, "config on stdin", kv, nkv, &out, &olen, &err) < 0)
+                goto fail;
+        write_all(STDOUT_FILENO, out, olen);
+        rc = MG_EXIT_ALLOW;
+        goto done;
+fail:
+        rc = hook_failure(ev.conf.fail_closed || o->fail_closed, &err);
+        if (rc == MG_EXIT_ALLOW)
+                write_all(STDOUT_FILENO, config, clen);
+done:
+        mg_kv_free_array(kv, nkv);
+        mg_evaluation_free(&ev);
+        return rc;
+}
