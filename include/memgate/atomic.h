@@ -4,6 +4,7 @@
 #ifndef MEMGATE_ATOMIC_H
 #define MEMGATE_ATOMIC_H
 
+#include <fcntl.h>
 #include <sys/types.h>
 
 #include "memgate/util.h"
@@ -13,5 +14,9 @@
  * failure the original is left intact and the temp file removed; err says what failed. */
 int mg_write_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t default_mode,
                        mg_error_t *err);
+
+/* The exact flags the temp file is created with (the seccomp filter allows openat with exactly
+ * these, so a confined memgate can create a fresh file but not open an existing one). */
+#define MG_ATOMIC_TEMP_FLAGS (O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
 
 #endif
