@@ -172,3 +172,25 @@ Test(model, live_kernel_is_reproduced) {
         cr_assert(cd <= 1024 && cd >= -1024, "CommitLimit model %lu vs kernel %lu", (unsigned long)m.commit_limit_kb,
                   (unsigned long)m.kernel_commit_limit_kb);
 }
+
+static void fixture(const char *name, mg_host_t *h, mg_model_t *m, mg_heuristic_t heur) {
+        char p[512], s[512];
+        snprintf(p, sizeof(p), "%s/proc", tu_fixture(name));
+        snprintf(s, sizeof(s), "%s/sys", tu_fixture(name));
+        load(p, s, h, m, heur);
+}
+
+Test(model, incident_host_4g_min_free_2g) {
+        static mg_host_t h;
+        mg_model_t m;
+        fixture("procfs/host-4g-minfree-2g", &h, &m, MG_HEUR_AUTO);
+        cr_assert_eq(h.vm.min_free_kbytes, 2097152);
+        cr_assert_eq(m.memavailable_kb, 0, "the incident: nothing available");
+        cr_assert_eq(m.kernel_memavailable_kb, 0);
+        cr_assert_gt(m.memfree_kb, 2500000, "while free shows gigabytes");
+        /* KERNEL-NOTES: the reserve comes to about 3.0 GiB. */
+        cr_assert(m.totalreserve_kb > 2900000 && m.totalreserve_kb < 3300000, "totalreserve %lu kB",
+                  (unsigned long)m.totalreserve_kb);
+        cr_assert_eq(m.commit_limit_kb, m.kernel_commit_limit_kb);
+        cr_assert_lt(m.default_totalreserve_kb, 300000, "the default would reserve a small fraction");
+}
