@@ -52,7 +52,7 @@ int mg_json_check_depth(const char *buf, size_t len, unsigned max_depth, mg_erro
 
 /* Length of a valid UTF-8 sequence at s (Go's utf8.DecodeRune rules: no overlongs, no surrogates,
  * nothing above U+10FFFF), 0 when invalid. */
-static size_t utf8_valid_len(const unsigned char *s, size_t n) {
+size_t mg_utf8_valid_len(const unsigned char *s, size_t n) {
         unsigned char c = s[0];
         unsigned char lo = 0x80, hi = 0xBF;
         size_t need;
@@ -128,7 +128,7 @@ static size_t sanitize_pass(const char *buf, size_t len, char *out, size_t *ret_
                                 i += k;
                         }
                 } else {
-                        size_t k = utf8_valid_len((const unsigned char *)buf + i, len - i);
+                        size_t k = mg_utf8_valid_len((const unsigned char *)buf + i, len - i);
                         if (k == 0) {
                                 changes++;
                                 extra += 2;

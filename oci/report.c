@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The --format json report (and <bundle>/memgate.json): the verdict, the findings with typed
+ * evidence, the host's numbers and the kernel model, and what was read from the container.
+ * Bounded: fixed-size findings and host tables, and caps on what is copied from the container. */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include <yajl/yajl_gen.h>
+
+#include "json.h"
+#include "memgate/oci.h"
+
+#ifndef MEMGATE_VERSION
+#define MEMGATE_VERSION "unknown"
+#endif
+
+#define REPORT_MAX_ARGS 256          /* process.args entries copied */
+#define REPORT_MAX_ANNOTATIONS 256   /* annotations copied */
+#define REPORT_MAX_STRING 4096       /* bytes of one copied string */
+
+DEFINE_CLEANUP_FUNC(yajl_gen, yajl_gen_free)
+
+/* Any generator failure is remembered and reported once at the end: the calls below stay flat. */
+typedef struct out {
+        yajl_gen g;
+        yajl_gen_status status;
+} out_t;
+
+static void chk(out_t *o, yajl_gen_status s) {
+        if (o->status == yajl_gen_status_ok && s != yajl_gen_status_ok)
+                o->status = s;
+}
+
+/* A string of at most max bytes, with any invalid UTF-8 (a message cut inside a character by
+ * snprintf, say) replaced by U+FFFD so the generator never refuses it. */
+static void str_n(out_t *o, const char *s, size_t max) {
+        char buf[REPORT_MAX_STRING * 3 + 4];
+        size_t n, w = 0;
+
+        if (max > REPORT_MAX_STRING)
+                max = REPORT_MAX_STRING;
+        n = s ? strnlen(s, max) : 0;
+
+        if (!s) {
+                chk(o, yajl_gen_null(o->g));
+                return;
+        }
+        for (size_t i = 0; i < n;) {
+                size_t k = mg_utf8_valid_len((const unsigned char *)s + i, n - i);
+                if (k == 0) {
+                        memcpy(buf + w, "\xEF\xBF\xBD", 3);
+                        w += 3;
+                        i++;
+                } else {
+                        memcpy(buf + w, s + i, k);
+                        w += k;
+                        i += k;
+                }
+        }
+        chk(o, yajl_gen_string(o->g, (const unsigned char *)buf, w));
+}
+
+static void str(out_t *o, const char *s) { str_n(o, s, REPORT_MAX_STRING); }
+static void key(out_t *o, const char *k) { str(o, k); }
+static void kstr(out_t *o, const char *k, const char *v) { key(o, k); str(o, v); }
+static void ku64(out_t *o, const char *k, uint64_t v) {
+        char b[24];
+        int n = snprintf(b, sizeof(b), "%" PRIu64, v);
+        key(o, k);
+        chk(o, yajl_gen_number(o->g, b, (size_t)n));
+}
+static void ki64(out_t *o, const char *k, int64_t v) {
+        char b[24];
+        int n = snprintf(b, sizeof(b), "%" PRId64, v);
+        key(o, k);
+        chk(o, yajl_gen_number(o->g, b, (size_t)n));
+}
+static void kbool(out_t *o, const char *k, bool v) { key(o, k); chk(o, yajl_gen_bool(o->g, v)); }
+static void knull(out_t *o, const char *k) { key(o, k); chk(o, yajl_gen_null(o->g)); }
+static void open_map(out_t *o) { chk(o, yajl_gen_map_open(o->g)); }
+static void close_map(out_t *o) { chk(o, yajl_gen_map_close(o->g)); }
+static void open_arr(out_t *o) { chk(o, yajl_gen_array_open(o->g)); }
+static void close_arr(out_t *o) { chk(o, yajl_gen_array_close(o->g)); }
+
+static void finding(out_t *o, const mg_finding_t *f) {
+        open_map(o);
+        kstr(o, "code", f->code);
+        kstr(o, "severity", mg_severity_name(f->severity));
+        key(o, "message"), str_n(o, f->message, sizeof(f->message));
+        key(o, "fix"), str_n(o, f->fix, sizeof(f->fix));
+        key(o, "evidence");
+        open_map(o);
+        for (size_t i = 0; i < f->nev && i < MG_EVIDENCE_MAX; i++) {
+                const mg_evidence_t *e = &f->ev[i];
+                char k[sizeof(e->key) + 1];
+                snprintf(k, sizeof(k), "%.*s", (int)sizeof(e->key), e->key);
+                switch (e->type) {
+                case MG_EV_U64:
+                        ku64(o, k, e->u);
+                        break;
+                case MG_EV_I64:
+                        ki64(o, k, e->i);
+                        break;
+                case MG_EV_BOOL:
+                        kbool(o, k, e->b);
+                        break;
+                case MG_EV_STR:
+                default:
+                        key(o, k);
+                        str_n(o, e->s, sizeof(e->s));
+                        break;
+                }
+        }
+        close_map(o);
+        close_map(o);
+}
+
+static void findings(out_t *o, const mg_report_t *r) {
+        key(o, "findings");
+        open_arr(o);
+        for (size_t i = 0; r && i < r->n && i < MG_FINDINGS_MAX; i++)
+                finding(o, &r->findings[i]);
+        close_arr(o);
+        if (r && r->truncated)
+                kbool(o, "truncated", true);
+}
+
+static const char *heuristic_name(mg_heuristic_t h) {
+        switch (h) {
+        case MG_HEUR_LEGACY:
+                return "legacy";
+        case MG_HEUR_MODERN:
+                return "modern";
+        case MG_HEUR_AUTO:
+        default:
+                return "auto";
+        }
+}
+
+static void model(out_t *o, const mg_model_t *m) {
+        key(o, "model");
+        if (!m) {
+                chk(o, yajl_gen_null(o->g));
+                return;
+        }
+        open_map(o);
+        ku64(o, "memavailable_kb", m->memavailable_kb);
+        if (m->have_kernel_memavailable)
+                ku64(o, "kernel_memavailable_kb", m->kernel_memavailable_kb);
+        else
+                knull(o, "kernel_memavailable_kb");
+        kbool(o, "reconstructed", m->reconstructed);
+        ku64(o, "memtotal_kb", m->memtotal_kb);
+        ku64(o, "memfree_kb", m->memfree_kb);
+        ku64(o, "pagecache_kb", m->pagecache_kb);
+        ku64(o, "reclaimable_kb", m->reclaimable_kb);
+        ku64(o, "totalreserve_kb", m->totalreserve_kb);
+        ku64(o, "wmark_min_kb", m->wmark_min_kb);
+        ku64(o, "wmark_low_kb", m->wmark_low_kb);
+        ku64(o, "wmark_high_kb", m->wmark_high_kb);
+        ku64(o, "default_min_free_kbytes", m->default_min_free_kbytes);
+        ki64(o, "overcommit_memory", m->overcommit_memory);
+        kstr(o, "heuristic", heuristic_name(m->heuristic));
+        ku64(o, "commit_limit_kb", m->commit_limit_kb);
+        ku64(o, "kernel_commit_limit_kb", m->kernel_commit_limit_kb);
+        ku64(o, "committed_as_kb", m->committed_as_kb);
+        ki64(o, "commit_headroom_kb", m->commit_headroom_kb);
+        ku64(o, "legacy_free_kb", m->legacy_free_kb);
+        close_map(o);
+}
+
+static void vm_sysctls(out_t *o, const mg_vm_t *vm) {
+        key(o, "vm");
+        open_map(o);
+#define VM(f)                              \
+        if (vm->have_##f)                  \
+                ku64(o, #f, vm->f);
+        VM(min_free_kbytes);
+        VM(watermark_scale_factor);
+        VM(watermark_boost_factor);
+        VM(overcommit_memory);
+        VM(overcommit_ratio);
+        VM(overcommit_kbytes);
+        VM(admin_reserve_kbytes);
+        VM(user_reserve_kbytes);
+        VM(nr_hugepages);
+#undef VM
+        close_map(o);
+}
+
+static void zones(out_t *o, const mg_host_t *h) {
+        key(o, "zones");
+        if (!h->have_zoneinfo) {
+                chk(o, yajl_gen_null(o->g));
+                if (h->zoneinfo_error[0])
+                        key(o, "zoneinfo_error"), str_n(o, h->zoneinfo_error, sizeof(h->zoneinfo_error));
+                return;
+        }
+        open_arr(o);
+        for (size_t i = 0; i < h->nzones && i < MG_ZONES_MAX; i++) {
+                const mg_zone_t *z = &h->zones[i];
+                open_map(o);
+                ki64(o, "node", z->node);
+                key(o, "name"), str_n(o, z->name, sizeof(z->name));
+                ku64(o, "free_pages", z->free);
+                ku64(o, "boost_pages", z->boost);
+                ku64(o, "min_pages", z->min);
+                ku64(o, "low_pages", z->low);
+                ku64(o, "high_pages", z->high);
+                ku64(o, "managed_pages", z->managed);
+                key(o, "protection_pages");
+                open_arr(o);
+                for (size_t k = 0; k < z->nprotection && k < MG_PROTECTION_MAX; k++) {
+                        char b[24];
+                        int n = snprintf(b, sizeof(b), "%" PRIu64, z->protection[k]);
+                        chk(o, yajl_gen_number(o->g, b, (size_t)n));
+                }
+                close_arr(o);
+                close_map(o);
+        }
+        close_arr(o);
+}
+
+static void host(out_t *o, const mg_report_ctx_t *ctx) {
+        const mg_host_t *h = ctx->host;
+
+        key(o, "host");
+        if (!h) {
+                chk(o, yajl_gen_null(o->g));
+                return;
+        }
+        open_map(o);
+        key(o, "kernel"), str_n(o, h->kernel, sizeof(h->kernel));
+        if (h->vm.have_overcommit_memory)
+                ku64(o, "overcommit_memory", h->vm.overcommit_memory);
+        else
+                knull(o, "overcommit_memory");
+        ku64(o, "page_kb", h->page_kb);
+        /* Every field as the kernel printed it, in its order: kB for most, counts for HugePages_*. */
+        key(o, "meminfo");
+        open_map(o);
+        for (size_t i = 0; i < h->meminfo.n && i < MG_MEMINFO_MAX; i++) {
+                char k[sizeof(h->meminfo.f[i].name) + 1];
+                snprintf(k, sizeof(k), "%.*s", (int)sizeof(h->meminfo.f[i].name), h->meminfo.f[i].name);
+                ku64(o, k, h->meminfo.f[i].value);
+        }
+        close_map(o);
+        vm_sysctls(o, &h->vm);
+        model(o, ctx->model);
+        zones(o, h);
+        if (h->nnodes > 0) {
+                key(o, "nodes");
+                open_arr(o);
+                for (size_t i = 0; i < h->nnodes && i < MG_NODES_MAX; i++) {
+                        open_map(o);
+                        ki64(o, "id", h->nodes[i].id);
+                        ku64(o, "mem_total_kb", h->nodes[i].mem_total_kb);
+                        ku64(o, "mem_free_kb", h->nodes[i].mem_free_kb);
+                        ku64(o, "file_pages_kb", h->nodes[i].file_pages_kb);
+                        ku64(o, "sreclaimable_kb", h->nodes[i].sreclaimable_kb);
+                        close_map(o);
+                }
+                close_arr(o);
+        }
+        close_map(o);
+}
+
+/* Only the variables that size a runtime's heap are copied: the rest of an environment often
+ * carries credentials, and memgate.json and journald are no place for them. */
+static const char *const heap_env_names[] = {
+        "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS", "NODE_OPTIONS", "GOMEMLIMIT", "GOGC",
+};
+static const char *const heap_env_prefixes[] = { "DOTNET_GC", "COMPlus_GC" };
+
+static bool heap_env_name(const char *name, size_t len) {
+        for (size_t i = 0; i < ELEMENTSOF(heap_env_names); i++)
+                if (strlen(heap_env_names[i]) == len && strncmp(name, heap_env_names[i], len) == 0)
+                        return true;
+        for (size_t i = 0; i < ELEMENTSOF(heap_env_prefixes); i++) {
+                size_t l = strlen(heap_env_prefixes[i]);
+                if (len >= l && strncmp(name, heap_env_prefixes[i], l) == 0)
+                        return true;
+        }
+        return false;
+}
+
+static void heap_env(out_t *o, const mg_container_t *c) {
+        key(o, "env");
+        open_map(o);
+        for (size_t i = 0; i < c->nenv; i++) {
+                const char *e = c->env[i], *eq = e ? strchr(e, '=') : NULL;
+                if (!eq || !heap_env_name(e, (size_t)(eq - e)))
+                        continue;
+                char name[128];
+                snprintf(name, sizeof(name), "%.*s", (int)(eq - e), e);
+                /* Once per name, with the value that counts (the last). */
+                bool later = false;
+                for (size_t j = i + 1; j < c->nenv && !later; j++)
+                        later = c->env[j] && strncmp(c->env[j], e, (size_t)(eq - e) + 1) == 0;
+                if (!later)
+                        kstr(o, name, eq + 1);
+        }
+        close_map(o);
+}
+
+static void container(out_t *o, const mg_report_ctx_t *ctx) {
+        const mg_container_t *c = ctx->container;
+        const mg_state_t *s = ctx->state;
+        const char *bundle = s && s->bundle ? s->bundle : ctx->bundle;
+
+        key(o, "container");
+        if (!c && !s && !bundle) {
+                chk(o, yajl_gen_null(o->g));
+                return;
+        }
+        open_map(o);
+        if (s) {
+                kstr(o, "id", s->id);
+                kstr(o, "status", s->status);
+                if (s->pid > 0)
+                        ki64(o, "pid", s->pid);
+        }
+        if (bundle)
+                kstr(o, "bundle", bundle);
+        if (ctx->effective_limit_bytes > 0)
+                ku64(o, "effective_limit_bytes", ctx->effective_limit_bytes);
+        else
+                knull(o, "effective_limit_bytes");
+        if (c) {
+                kstr(o, "oci_version", c->oci_version);
+                kbool(o, "is_linux", c->is_linux);
+                if (c->have_limit)
+                        ku64(o, "limit_bytes", c->limit_bytes);
+                else
+                        knull(o, "limit_bytes");
+                if (c->have_swap)
+                        ki64(o, "swap", c->swap);
+                else
+                        knull(o, "swap");
+                if (c->have_reservation)
+                        ku64(o, "reservation_bytes", c->reservation_bytes);
+                kstr(o, "cgroups_path", c->cgroups_path);
+                kstr(o, "cpuset_mems", c->cpuset_mems);
+                kstr(o, "root_path", c->root_path);
+                key(o, "args");
+                open_arr(o);
+                for (size_t i = 0; i < c->nargs && i < REPORT_MAX_ARGS; i++)
+                        str(o, c->args[i]);
+                close_arr(o);
+                if (c->nargs > REPORT_MAX_ARGS)
+                        kbool(o, "args_truncated", true);
+                heap_env(o, c);
+                key(o, "annotations");
+                open_map(o);
+                for (size_t i = 0; i < c->nannotations && i < REPORT_MAX_ANNOTATIONS; i++)
+                        kstr(o, c->annotations[i].key, c->annotations[i].value);
+                close_map(o);
+                if (c->nannotations > REPORT_MAX_ANNOTATIONS)
+                        kbool(o, "annotations_truncated", true);
+        }
+        close_map(o);
+}
+
+int mg_oci_report_json(const mg_report_ctx_t *ctx, char **ret_buf, size_t *ret_len, mg_error_t *err) {
+        _cleanup_(yajl_gen_freep) yajl_gen g = NULL;
+
+        if (!ctx || !ret_buf)
+                return mg_error_set(err, -EINVAL, "report: nothing to write");
+        g = yajl_gen_alloc(NULL);
+        if (!g)
+                return mg_error_set(err, -ENOMEM, "report: out of memory");
+        yajl_gen_config(g, yajl_gen_beautify, 1);
+        yajl_gen_config(g, yajl_gen_indent_string, "  ");
+        yajl_gen_config(g, yajl_gen_validate_utf8, 1);
+
+        out_t o = { .g = g, .status = yajl_gen_status_ok };
+        const mg_report_t *r = ctx->report;
+
+        open_map(&o);
+        kstr(&o, "verdict", r ? mg_verdict_name(r->verdict) : "allow");
+        kstr(&o, "mode", ctx->mode ? ctx->mode : "unknown");
+        kstr(&o, "memgate_version", MEMGATE_VERSION);
+        if (r) {
+                kbool(&o, "policy_downgraded", r->policy_downgraded);
+                if (r->policy_source[0])
+                        key(&o, "policy_source"), str_n(&o, r->policy_source, sizeof(r->policy_source));
+        }
+        findings(&o, r);
+        host(&o, ctx);
+        container(&o, ctx);
+        close_map(&o);
+
+        if (o.status != yajl_gen_status_ok)
+                return mg_error_set(err, -EIO, "report: JSON generator failed (status %d)", (int)o.status);
+
+        const unsigned char *buf;
+        size_t len;
+        if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
+                return mg_error_set(err, -EIO, "report: JSON generator failed");
+        char *copy = malloc(len + 1);
+        if (!copy)
+                return mg_error_set(err, -ENOMEM, "report: out of memory");
+        memcpy(copy, buf, len);
+        copy[len] = '\0';
+        *ret_buf = copy;
+        if (ret_len)
+                *ret_len = len;
+        return 0;
+}
