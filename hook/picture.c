@@ -256,9 +256,10 @@ static void check_numa(const mg_input_t *in, const allowed_t *a, mg_report_t *r)
                 node_ids(h, a, true, true, ids, sizeof(ids));
                 describe_nodes(h, a, true, true, desc, sizeof(desc));
                 mg_finding_t *f = mg_report_add(r, "numa-node-low", MG_SEV_WARN,
-                                                "NUMA node(s) %s are short of memory while other nodes have it (%s); "
-                                                "processes bound to them reclaim or are OOM-killed with memory free elsewhere",
-                                                ids, desc);
+                                                "NUMA node%s %s %s short of memory while other nodes have it (%s); "
+                                                "processes bound to %s reclaim or are OOM-killed with memory free elsewhere",
+                                                n_low > 1 ? "s" : "", ids, n_low > 1 ? "are" : "is", desc,
+                                                n_low > 1 ? "them" : "it");
                 if (!f)
                         return;
                 mg_finding_fix(f, "find what fills the node (numastat -m; numastat -p PID), spread it with numactl "
@@ -330,10 +331,12 @@ static const mg_buddy_t *primary_zone(const mg_host_t *h, int node) {
         return dma32;
 }
 
+/* Host mode reports every node whose first zone is fragmented; a container is warned only when
+ * every node it may use is, since the page allocator falls back to the next node. */
 static void check_fragmentation(const mg_input_t *in, const allowed_t *a, mg_report_t *r) {
         const mg_host_t *h = in->host;
         char zones[160];
-        size_t zo = 0, nzones = 0;
+        size_t zo = 0, nzones = 0, nok = 0;
         int seen[MG_ZONES_MAX];
         size_t nseen = 0;
         uint64_t small = 0, dma32_high = 0;
@@ -353,9 +356,11 @@ static void check_fragmentation(const mg_input_t *in, const allowed_t *a, mg_rep
                 const mg_buddy_t *b = primary_zone(h, node);
                 if (!b)
                         continue;
+                if (b->norders <= MG_FRAG_MIN_ORDER || blocks_from(b, MG_FRAG_MIN_ORDER) > 0) {
+                        nok++; /* this node still has order-3 blocks */
+                        continue;
+                }
                 nzones++;
-                if (b->norders <= MG_FRAG_MIN_ORDER || blocks_from(b, MG_FRAG_MIN_ORDER) > 0)
-                        return; /* a usable zone still has order-3 blocks */
                 for (size_t o = 0; o < MG_FRAG_MIN_ORDER && o < b->norders; o++)
                         small = mg_sat_add(small, b->free[o]);
                 if (zo + 1 < sizeof(zones)) {
@@ -368,7 +373,7 @@ static void check_fragmentation(const mg_input_t *in, const allowed_t *a, mg_rep
                                 if (h->buddy[k].node == node && strcmp(h->buddy[k].zone, "DMA32") == 0)
                                         dma32_high = mg_sat_add(dma32_high, blocks_from(&h->buddy[k], MG_FRAG_MIN_ORDER));
         }
-        if (nzones == 0)
+        if (nzones == 0 || (in->container && nok > 0))
                 return;
 
         mg_finding_t *f = mg_report_add(
@@ -387,6 +392,7 @@ static void check_fragmentation(const mg_input_t *in, const allowed_t *a, mg_rep
         mg_ev_u64(f, "high_order_blocks", 0);
         mg_ev_u64(f, "low_order_blocks", small);
         mg_ev_u64(f, "dma32_high_order_blocks", dma32_high);
+        mg_ev_u64(f, "nodes_with_high_order_blocks", nok);
         if (a->restricted)
                 mg_ev_str(f, "source", a->source);
 }
