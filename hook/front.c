@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -179,7 +180,9 @@ static int hook_failure(bool fail_closed, const mg_error_t *err) {
         return fail_closed ? MG_EXIT_REFUSE : MG_EXIT_ALLOW;
 }
 
-int mg_front_hook(const mg_options_t *o) {
+/* The evaluation proper, in the confined child (see mg_front_hook). */
+static int hook_confined(void *userdata) {
+        const mg_options_t *o = userdata;
         mg_evaluation_t ev = {0};
         mg_error_t err = {0};
         _cleanup_free_ char *state = NULL, *config = NULL;
@@ -187,6 +190,13 @@ int mg_front_hook(const mg_options_t *o) {
         size_t slen = 0, clen = 0;
         int rc;
 
+        /* Before the first byte of the state is read: everything after runs under the seccomp
+         * allowlist. The sandbox is defence in depth; a kernel without seccomp still gets the
+         * checks, with a warning. */
+        if (mg_sandbox_enter(&err) < 0) {
+                eprint("memgate: warning: %s; evaluating without the sandbox\n", err.msg);
+                err = (mg_error_t){0};
+        }
         if (mg_engine_conf(o, &ev.conf, &err) < 0) {
                 rc = hook_failure(o->fail_closed, &err);
                 goto done;
@@ -227,6 +237,28 @@ fail:
 done:
         mg_evaluation_free(&ev);
         return rc;
+}
+
+/* The hook runs the evaluation in a child confined by seccomp and waits for it. A child that
+ * dies (SIGSYS from the filter, or any crash) is an internal failure like any other: reported,
+ * logged, and mapped to allow (fail open) or refuse (--fail-closed / fail_closed in the config).
+ * The parent reads nothing untrusted: only the site's own memgate.conf, to know that policy. */
+int mg_front_hook(const mg_options_t *o) {
+        mg_sandbox_exit_t ex = {0};
+        mg_error_t err = {0};
+        if (mg_sandbox_run(hook_confined, (void *)o, &ex, &err) < 0) {
+                eprint("memgate: warning: %s; evaluating in this process\n", err.msg);
+                return hook_confined((void *)o);
+        }
+        if (ex.exited)
+                return ex.exit_status;
+
+        mg_conf_t conf;
+        mg_error_t cerr = {0};
+        bool fail_closed = o->fail_closed || (mg_engine_conf(o, &conf, &cerr) == 0 && conf.fail_closed);
+        mg_error_set(&err, -EINTR, "the evaluation was killed by signal %d (%s)%s", ex.signal, strsignal(ex.signal),
+                     ex.signal == SIGSYS ? ": a system call outside memgate's seccomp allowlist, please report it" : "");
+        return hook_failure(fail_closed, &err);
 }
 
 /* ---- precreate (podman) -------------------------------------------------------------------- */
