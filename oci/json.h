@@ -19,6 +19,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "memgate/container.h"
+#include "memgate/oci.h"
 #include "memgate/util.h"
 
 DEFINE_CLEANUP_FUNC(yajl_val, yajl_tree_free)

@@ -145,6 +145,30 @@ Test(oci_depth, limit_is_exact_and_strings_do_not_count) {
         cr_assert_eq(mg_json_check_depth(s2, strlen(s2), 3, &err), -E2BIG);
 }
 
+Test(oci_depth, too_many_values_are_refused_before_yajl_builds_a_tree) {
+        /* 8 M numbers in a 16 MiB config made yajl's tree take 740 MB; the scan stops that. */
+        size_t n = (size_t)MG_JSON_MAX_VALUES + 10, off = 0;
+        char *d = malloc(n * 2 + 64);
+        off += (size_t)sprintf(d, "{\"ociVersion\":\"1.0.0\",\"x\":[");
+        for (size_t i = 0; i < n; i++) {
+                d[off++] = '1';
+                d[off++] = ',';
+        }
+        strcpy(d + off - 1, "]}");
+        mg_container_t c;
+        mg_error_t err = {};
+        cr_assert_eq(mg_oci_parse_config(d, strlen(d), "config.json", &c, &err), -E2BIG);
+        cr_assert(strstr(err.msg, "more than 262144 values"), "%s", err.msg);
+        /* Commas inside strings are not values. */
+        strcpy(d, "{\"ociVersion\":\"1.0.0\",\"x\":\"");
+        off = strlen(d);
+        memset(d + off, ',', n);
+        strcpy(d + off + n, "\"}");
+        cr_assert_eq(mg_oci_parse_config(d, strlen(d), "config.json", &c, &err), 0, "%s", err.msg);
+        mg_container_free(&c);
+        free(d);
+}
+
 Test(oci_depth, comments_are_refused_so_they_cannot_hide_brackets) {
         mg_error_t err = {};
         mg_container_t c;
