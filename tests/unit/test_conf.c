@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "memgate/conf.h"
+#include "testutil.h"
+
+Test(conf, defaults_are_documented_values) {
+        mg_conf_t c;
+        mg_conf_defaults(&c);
+        cr_assert_eq(c.policy, MG_POLICY_ENFORCE);
+        cr_assert_not(c.allow_opt_out, "opting out is the site's choice, off by default");
+        cr_assert_not(c.fail_closed);
+        cr_assert_eq(c.runtime_reserve_kb, 194 * 1024, "runc parent 117 MiB + runc init 77 MiB");
+        cr_assert_eq(c.watermark_warn_percent, 10);
+}
+
+Test(conf, every_kind_of_value_parses) {
+        mg_conf_t c;
+        mg_conf_defaults(&c);
+        mg_error_t err = {0};
+        const char *text = "# site policy\n"
+                           "policy = warn\n"
+                           "\n"
+                           "allow_opt_out = yes   # containers may say off\n"
+                           "runtime_reserve = 1M\n"
+                           "overcommit_heuristic = legacy\n"
+                           "jvm_classes = 30000\n"
+                           "jvm_code_cache = 96M\n"
+                           "watermark_warn_percent = 25\n";
+        cr_assert_eq(mg_conf_parse(text, "memgate.conf", &c, &err), 0, "%s", err.msg);
+        cr_assert_eq(c.policy, MG_POLICY_WARN);
+        cr_assert(c.allow_opt_out);
+        cr_assert_eq(c.runtime_reserve_kb, 1024);
+        cr_assert_eq(c.heuristic, MG_HEUR_LEGACY);
+        cr_assert_eq(c.offheap.jvm_classes, 30000);
+        cr_assert_eq(c.offheap.jvm_code_cache, 96 * MG_MIB);
+        cr_assert_eq(c.watermark_warn_percent, 25);
+}
+
+Test(conf, unknown_key_names_file_and_line) {
+        mg_conf_t c;
+        mg_conf_defaults(&c);
+        mg_conf_t before = c;
+        mg_error_t err = {0};
+        cr_assert_eq(mg_conf_parse("policy = warn\n\nrunc_reserve = 1M\n", "/etc/memgate/memgate.conf", &c, &err),
+                     -EINVAL);
+        cr_assert_str_eq(err.msg, "/etc/memgate/memgate.conf:3: unknown key \"runc_reserve\"");
+        cr_assert_eq(memcmp(&c, &before, sizeof(c)), 0, "nothing applied from a refused file");
+}
+
+Test(conf, malformed_lines_are_refused) {
+        static const char *bad[] = {
+                "policy warn\n",         "= warn\n",          "policy =\n",
+                "policy = block\n",      "allow_opt_out = maybe\n", "runtime_reserve = 12q\n",
+                "runtime_reserve = -1M\n", "jvm_gc_percent = 101\n", "jvm_classes = 99999999999999999999\n",
+                "overcommit_heuristic = new\n",
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                mg_conf_t c;
+                mg_conf_defaults(&c);
+                mg_error_t err = {0};
+                cr_assert_eq(mg_conf_parse(bad[i], "m.conf", &c, &err), -EINVAL, "accepted: %s", bad[i]);
+                cr_assert(strncmp(err.msg, "m.conf:1: ", 10) == 0, "no file:line in \"%s\"", err.msg);
+        }
+}
+
+Test(conf, missing_default_file_is_fine_but_missing_explicit_file_is_not) {
+        mg_conf_t c;
+        mg_conf_defaults(&c);
+        mg_error_t err = {0};
+        cr_assert_eq(mg_conf_load("/nonexistent/memgate.conf", false, &c, &err), 0);
+        cr_assert_eq(mg_conf_load("/nonexistent/memgate.conf", true, &c, &err), -ENOENT);
+        cr_assert(strstr(err.msg, "/nonexistent/memgate.conf"), "%s", err.msg);
+}
+
+Test(conf, sizes_accept_binary_units) {
+        uint64_t v;
+        cr_assert_eq(mg_parse_size("512M", &v), 0);
+        cr_assert_eq(v, 512 * MG_MIB);
+        cr_assert_eq(mg_parse_size("2GiB", &v), 0);
+        cr_assert_eq(v, 2 * MG_GIB);
+        cr_assert_eq(mg_parse_size("64kB", &v), 0);
+        cr_assert_eq(v, 65536);
+        cr_assert_eq(mg_parse_size("7", &v), 0);
+        cr_assert_eq(v, 7);
+        cr_assert_eq(mg_parse_size("17179869184G", &v), -ERANGE);
+        cr_assert_eq(mg_parse_size("1.5G", &v), -EINVAL);
+        cr_assert_eq(mg_parse_size("G", &v), -EINVAL);
+}
