@@ -261,17 +261,8 @@ struct kv_ctx {
 };
 
 static int kv_put(struct kv_ctx *c, const char *key, const char *value, const char *path, mg_error_t *err) {
-        /* Go map semantics: a repeated key replaces the value. Linear search: annotation maps are
-         * small, and the document cap bounds the worst case. */
-        for (size_t i = 0; i < c->n; i++)
-                if (strcmp(c->kv[i].key, key) == 0) {
-                        char *nv = strdup(value);
-                        if (!nv)
-                                return mg_error_set(err, -ENOMEM, "\"%s\": out of memory", path);
-                        free(c->kv[i].value);
-                        c->kv[i].value = nv;
-                        return 0;
-                }
+        /* Appended as met; repeats are folded once at the end (kv_dedup), not searched for here:
+         * a linear search per entry is quadratic on an attacker's 200,000 annotations. */
         if (c->n >= MG_OCI_MAX_STRV)
                 return mg_error_set(err, -E2BIG, "\"%s\" has more than %u entries", path, MG_OCI_MAX_STRV);
         if (c->n == c->cap) {
@@ -289,6 +280,51 @@ static int kv_put(struct kv_ctx *c, const char *key, const char *value, const ch
                 return mg_error_set(err, -ENOMEM, "\"%s\": out of memory", path);
         }
         c->kv[c->n++] = (mg_kv_t){ .key = k, .value = v };
+        return 0;
+}
+
+static const mg_kv_t *sort_base;
+
+static int cmp_kv_index(const void *a, const void *b) {
+        size_t x = *(const size_t *)a, y = *(const size_t *)b;
+        int r = strcmp(sort_base[x].key, sort_base[y].key);
+        return r ? r : (x > y) - (x < y);
+}
+
+/* Go map semantics: one entry per key, the last value assigned, kept at the key's first place.
+ * O(n log n) by sorting indices. */
+static int kv_dedup(struct kv_ctx *c, const char *path, mg_error_t *err) {
+        if (c->n < 2)
+                return 0;
+        _cleanup_free_ size_t *idx = calloc(c->n, sizeof(size_t));
+        if (!idx)
+                return mg_error_set(err, -ENOMEM, "\"%s\": out of memory", path);
+        for (size_t i = 0; i < c->n; i++)
+                idx[i] = i;
+        sort_base = c->kv; /* single-threaded; qsort has no context argument */
+        qsort(idx, c->n, sizeof(size_t), cmp_kv_index);
+        sort_base = NULL;
+        for (size_t g = 0; g < c->n;) {
+                size_t e = g + 1;
+                while (e < c->n && strcmp(c->kv[idx[g]].key, c->kv[idx[e]].key) == 0)
+                        e++;
+                if (e - g > 1) {
+                        mg_kv_t *first = &c->kv[idx[g]], *last = &c->kv[idx[e - 1]];
+                        free(first->value);
+                        first->value = TAKE_PTR(last->value);
+                        for (size_t k = g + 1; k < e; k++) {
+                                free(c->kv[idx[k]].key);
+                                free(c->kv[idx[k]].value);
+                                c->kv[idx[k]].key = c->kv[idx[k]].value = NULL;
+                        }
+                }
+                g = e;
+        }
+        size_t o = 0;
+        for (size_t i = 0; i < c->n; i++)
+                if (c->kv[i].key)
+                        c->kv[o++] = c->kv[i];
+        c->n = o;
         return 0;
 }
 
@@ -325,6 +361,8 @@ int mg_json_get_kv(yajl_val root, const char *const *path, size_t n, const char 
                    size_t *ret_n, mg_error_t *err) {
         struct kv_ctx c = {};
         int r = mg_json_visit(root, path, n, cb_kv, &c, err);
+        if (r >= 0)
+                r = kv_dedup(&c, path[n - 1], err);
         if (r < 0) {
                 mg_kv_free_all(c.kv, c.n);
                 return mg_error_prefix(err, "%s", name);

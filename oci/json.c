@@ -7,9 +7,10 @@
 #include "json.h"
 #include "memgate/oci.h"
 
-/* One scan for both limits: nesting depth, and the number of values (an opening bracket, a comma
- * or a colon starts one), which is what yajl's tree costs memory for: about 90 bytes each, so a
- * 16 MiB config of "1,1,1,..." would otherwise take 740 MB. max_values 0: no limit. */
+/* One scan for both limits: nesting depth, and the number of values (each opening bracket and
+ * each comma starts one; an object member counts once), which is what yajl's tree costs memory
+ * for: about 90 bytes each, so a 16 MiB config of "1,1,1,..." would otherwise take 740 MB.
+ * max_values 0: no limit. */
 static int scan(const char *buf, size_t len, unsigned max_depth, size_t max_values, mg_error_t *err) {
         unsigned depth = 0;
         size_t values = 0;
@@ -31,7 +32,6 @@ static int scan(const char *buf, size_t len, unsigned max_depth, size_t max_valu
                         in_string = true;
                         break;
                 case ',':
-                case ':':
                         if (max_values && ++values > max_values)
                                 return mg_error_set(err, -E2BIG, "has more than %zu values", max_values);
                         break;

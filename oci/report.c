@@ -285,21 +285,37 @@ static bool heap_env_name(const char *name, size_t len) {
         return false;
 }
 
+#define REPORT_MAX_HEAP_ENV 32
+
 static void heap_env(out_t *o, const mg_container_t *c) {
-        key(o, "env");
-        open_map(o);
+        /* Once per name, in first-seen order, with the value that counts (the last). A fixed table,
+         * so a million repeats cost a million short scans, not a quadratic search. */
+        struct {
+                const char *name;
+                size_t len;
+                const char *value;
+        } seen[REPORT_MAX_HEAP_ENV];
+        size_t nseen = 0;
+
         for (size_t i = 0; i < c->nenv; i++) {
                 const char *e = c->env[i], *eq = e ? strchr(e, '=') : NULL;
                 if (!eq || !heap_env_name(e, (size_t)(eq - e)))
                         continue;
+                size_t l = (size_t)(eq - e), k;
+                for (k = 0; k < nseen; k++)
+                        if (seen[k].len == l && strncmp(seen[k].name, e, l) == 0)
+                                break;
+                if (k < nseen)
+                        seen[k].value = eq + 1;
+                else if (nseen < REPORT_MAX_HEAP_ENV)
+                        seen[nseen++] = (typeof(seen[0])){ .name = e, .len = l, .value = eq + 1 };
+        }
+        key(o, "env");
+        open_map(o);
+        for (size_t k = 0; k < nseen; k++) {
                 char name[128];
-                snprintf(name, sizeof(name), "%.*s", (int)(eq - e), e);
-                /* Once per name, with the value that counts (the last). */
-                bool later = false;
-                for (size_t j = i + 1; j < c->nenv && !later; j++)
-                        later = c->env[j] && strncmp(c->env[j], e, (size_t)(eq - e) + 1) == 0;
-                if (!later)
-                        kstr(o, name, eq + 1);
+                snprintf(name, sizeof(name), "%.*s", (int)seen[k].len, seen[k].name);
+                kstr(o, name, seen[k].value);
         }
         close_map(o);
 }

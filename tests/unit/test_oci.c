@@ -933,3 +933,52 @@ Test(oci_report, container_state_and_truncation) {
         mg_container_free(&c);
         mg_state_free(&s);
 }
+
+/* ---- bounded in time ---- */
+
+#include <time.h>
+
+static double now_s(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+Test(oci_bounds, many_annotations_and_env_repeats_stay_fast) {
+        /* 100,000 annotations (every key twice) and 100,000 GOGC= entries: a quadratic dedup
+         * would take minutes here. */
+        size_t n = 50000, cap = n * 64 + 256, off = 0;
+        char *d = malloc(cap);
+        off += (size_t)snprintf(d, cap, "{\"ociVersion\":\"1.0.0\",\"annotations\":{");
+        for (size_t pass = 0; pass < 2; pass++)
+                for (size_t i = 0; i < n; i++)
+                        off += (size_t)snprintf(d + off, cap - off, "\"k%zu\":\"v%zu\",", i, pass);
+        off += (size_t)snprintf(d + off - 1, cap - off, "},\"process\":{\"env\":[") - 1;
+        for (size_t i = 0; i < 2 * n; i++)
+                off += (size_t)snprintf(d + off, cap - off, "\"GOGC=%zu\",", i);
+        snprintf(d + off - 1, cap - off, "]}}");
+
+        double t0 = now_s();
+        mg_container_t c = {};
+        mg_error_t err = {};
+        cr_assert_eq(mg_oci_parse_config(d, strlen(d), "config.json", &c, &err), 0, "%s", err.msg);
+        cr_assert_eq(c.nannotations, n);
+        cr_assert_str_eq(c.annotations[7].key, "k7");
+        cr_assert_str_eq(c.annotations[7].value, "v1");
+        cr_assert_eq(c.nenv, 2 * n);
+
+        mg_report_t r = {};
+        mg_report_ctx_t ctx = { .mode = "check", .report = &r, .container = &c };
+        char *out = NULL;
+        size_t olen;
+        cr_assert_eq(mg_oci_report_json(&ctx, &out, &olen, &err), 0, "%s", err.msg);
+        yajl_val o = parse_tree(out), ct = obj_get(o, "container");
+        cr_assert_str_eq(obj_get(obj_get(ct, "env"), "GOGC")->u.string, "99999");
+        cr_assert(YAJL_IS_TRUE(obj_get(ct, "annotations_truncated")));
+        double dt = now_s() - t0;
+        cr_assert_lt(dt, 5.0, "took %.1f s", dt);
+        yajl_tree_free(o);
+        free(out);
+        mg_container_free(&c);
+        free(d);
+}
