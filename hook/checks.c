@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "memgate/checks.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
@@ -406,15 +407,16 @@ static void check_offheap(const mg_input_t *in, const mg_heap_t *heap, uint64_t 
         uint64_t fit = mg_sat_sub(limit, est.total_bytes);
         fit -= fit % MG_MIB;
         heap_flag(heap, fit, flag, sizeof(flag));
+        uint64_t need_mib = (mg_sat_add(hb, est.total_bytes) + MG_MIB - 1) / MG_MIB;
         if (fit >= 16 * MG_MIB)
-                mg_finding_fix(f, "lower the heap to at most %s, or raise the memory limit to at least %s "
-                                  "(e.g. podman run -m %" PRIu64 "m); tune the estimate with io.memgate.* annotations",
-                               flag, FMT(mg_sat_add(hb, est.total_bytes), a),
-                               (mg_sat_add(hb, est.total_bytes) + MG_MIB - 1) / MG_MIB);
+                mg_finding_fix(f, "lower the heap to at most %s, or raise the memory limit to at least %" PRIu64
+                                  " MiB (e.g. podman run -m %" PRIu64 "m); tune the estimate with io.memgate.* "
+                                  "annotations",
+                               flag, need_mib, need_mib);
         else
-                mg_finding_fix(f, "raise the memory limit to at least %s (e.g. podman run -m %" PRIu64 "m)",
-                               FMT(mg_sat_add(hb, est.total_bytes), a),
-                               (mg_sat_add(hb, est.total_bytes) + MG_MIB - 1) / MG_MIB);
+                mg_finding_fix(f, "raise the memory limit to at least %" PRIu64 " MiB (e.g. podman run -m %" PRIu64
+                                  "m)",
+                               need_mib, need_mib);
         mg_ev_str(f, "runtime", mg_runtime_name(heap->runtime));
         mg_ev_u64(f, "limit_bytes", limit);
         mg_ev_u64(f, "heap_bytes", hb);
@@ -430,8 +432,7 @@ static void check_offheap(const mg_input_t *in, const mg_heap_t *heap, uint64_t 
                 char key[40];
                 snprintf(key, sizeof(key), "need_%s_bytes", est.parts[i].name);
                 for (char *k = key; *k; k++)
-                        if (*k == ' ')
-                                *k = '_';
+                        *k = *k == ' ' ? '_' : (char)tolower((unsigned char)*k);
                 mg_ev_u64(f, key, est.parts[i].bytes);
         }
 }

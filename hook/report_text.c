@@ -57,14 +57,15 @@ static void budget(const mg_report_ctx_t *ctx, mg_buf_t *o) {
         mg_buf_printf(o, "  %-28s %12s   (model %s)\n", "CommitLimit", FMT(m->kernel_commit_limit_kb * 1024, a),
                       FMT(m->commit_limit_kb * 1024, b));
         mg_buf_printf(o, "  %-28s %12s\n", "Committed_AS", FMT(m->committed_as_kb * 1024, a));
-        if (m->overcommit_memory == 1)
+        if (m->overcommit_memory == 1) {
                 mg_buf_printf(o, "  %-28s %12s\n", "commit headroom", "unlimited");
-        else
-                mg_buf_printf(o, "  %-28s %11s%s\n", "commit headroom", m->commit_headroom_kb < 0 ? "-" : "",
-                              FMT((uint64_t)(m->commit_headroom_kb < 0 ? -m->commit_headroom_kb
-                                                                       : m->commit_headroom_kb) *
-                                          1024,
-                                  a));
+        } else if (m->overcommit_memory == 0 && m->heuristic == MG_HEUR_MODERN) {
+                mg_buf_printf(o, "  %-28s %12s   (RAM + swap)\n", "largest single request", FMT((uint64_t)m->commit_headroom_kb * 1024, a));
+        } else {
+                uint64_t abs_kb = (uint64_t)(m->commit_headroom_kb < 0 ? -m->commit_headroom_kb : m->commit_headroom_kb);
+                snprintf(b, sizeof(b), "%s%s", m->commit_headroom_kb < 0 ? "-" : "", FMT(abs_kb * 1024, a));
+                mg_buf_printf(o, "  %-28s %12s\n", "commit headroom", b);
+        }
 }
 
 static void container(const mg_report_ctx_t *ctx, mg_buf_t *o) {
