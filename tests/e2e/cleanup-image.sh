@@ -1,0 +1,16 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# CTest fixture cleanup: removes the test image and any container a failed test left behind.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ "$(id -u)" -eq 0 ] || exit 0
+command -v podman >/dev/null 2>&1 || exit 0
+for c in $(podman ps -a --filter label=io.memgate.e2e=1 --format '{{.ID}}' 2>/dev/null); do
+        podman rm -f "$c" >/dev/null 2>&1 || true
+done
+podman rmi -f "$MG_IMAGE" >/dev/null 2>&1 || true
+if podman image exists "$MG_IMAGE"; then
+        fail "could not remove $MG_IMAGE"
+fi
+log "removed $MG_IMAGE"

@@ -1,0 +1,25 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Installs what the end-to-end tests need, from Debian's archive. Idempotent: packages already
+# present are left alone, and apt-get update runs only when something is missing.
+set -euo pipefail
+
+# crun is left out on purpose: installing it would change podman's default runtime on the host,
+# and the tests only read its state format from a file.
+pkgs=(podman runc busybox-static uidmap jq conmon)
+missing=()
+for p in "${pkgs[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+        echo "e2e dependencies present: ${pkgs[*]}"
+        exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+        echo "install-deps.sh: need root to install: ${missing[*]}" >&2
+        exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
+echo "installed: ${missing[*]}"
