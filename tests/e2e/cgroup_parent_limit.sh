@@ -73,7 +73,8 @@ rc=0
 "$memgate" check --bundle "$b" --format json >"$tmp/check.json" 2>"$tmp/check.err" || rc=$?
 log "memgate check: exit $rc; stderr: $(cat "$tmp/check.err")"
 log "findings: $(jq -c '[.findings[] | {code, message}]' "$tmp/check.json")"
-[ "$rc" -eq 0 ] || fail "memgate check exited $rc (parent-limit is a warning)"
+# 1 is right too: offheap-margin judges -Xmx600m against the 256 MiB that really applies and refuses.
+[ "$rc" -le 1 ] || fail "memgate check exited $rc"
 jq -e --arg p "/$name" 'any(.findings[]; .code == "parent-limit" and .severity == "warn"
         and .evidence.ancestor == $p and .evidence.ancestor_limit_bytes == 268435456
         and .evidence.container_limit_bytes == 1073741824)' "$tmp/check.json" >/dev/null ||
@@ -96,7 +97,9 @@ fi
 jq '.linux.cgroupsPath = "memgate-test.slice:libpod:abc"' "$b/config.json" >"$tmp/b2/config.json"
 rc=0
 "$memgate" check --bundle "$tmp/b2" --format json >"$tmp/check3.json" 2>"$tmp/check3.err" || rc=$?
-[ "$rc" -eq 0 ] || fail "systemd cgroupsPath: exit $rc: $(cat "$tmp/check3.err")"
+[ "$rc" -le 1 ] || fail "systemd cgroupsPath: exit $rc: $(cat "$tmp/check3.err")"
+jq -e 'any(.findings[]; .code == "parent-limit") | not' "$tmp/check3.json" >/dev/null ||
+        fail "systemd cgroupsPath under no limited slice reported parent-limit"
 
 # ---- hook mode: the pid of a process already in the child ----
 sleep 300 &
@@ -113,7 +116,7 @@ jq -n --arg b "$hb" --argjson pid "$sleeper" \
 rc=0
 "$memgate" hook --format json <"$tmp/state.json" >"$tmp/hook.json" 2>"$tmp/hook.err" || rc=$?
 log "memgate hook: exit $rc; stderr: $(cat "$tmp/hook.err")"
-[ "$rc" -eq 0 ] || fail "memgate hook exited $rc"
+[ "$rc" -le 1 ] || fail "memgate hook exited $rc"
 report=$tmp/hook.json
 [ -s "$report" ] || report=$hb/memgate.json
 jq -e --arg p "/$name" 'any(.findings[]; .code == "parent-limit" and .evidence.ancestor == $p)' "$report" \
