@@ -241,7 +241,7 @@ static bool jvm_option(scan_t *sc, setting_t *st, const char *w, const char *sou
                         continue;
                 uint64_t v = 0;
                 double d = 0;
-                int r;
+                int r = -EINVAL;
                 switch (opts[i].kind) {
                 case SIZE:
                         r = mg_parse_jvm_size(val, &v);
