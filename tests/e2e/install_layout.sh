@@ -8,6 +8,7 @@ set -euo pipefail
 
 need_env MEMGATE_BUILD
 need_cmd cmake jq
+need_writable_build
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

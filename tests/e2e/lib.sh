@@ -63,10 +63,17 @@ assert_not_contains() {
         esac
 }
 
+# cmake --install writes install_manifest.txt into the build directory.
+need_writable_build() {
+        [ -w "$MEMGATE_BUILD" ] || skip "build directory $MEMGATE_BUILD is not writable by uid $(id -u):" \
+                "cmake --install writes install_manifest.txt there"
+}
+
 # stage_install DIR: installs the build (MEMGATE_BUILD) with cmake --install --prefix DIR/usr,
 # so the hooks.d JSON it writes names DIR/usr/bin/memgate, a path that exists. Prints nothing.
 stage_install() {
         local dir=$1
+        need_writable_build
         mkdir -p "$dir"
         cmake --install "$MEMGATE_BUILD" --prefix "$dir/usr" >"$dir/install.log" 2>&1 ||
                 { cat "$dir/install.log" >&2; fail "cmake --install into $dir failed"; }

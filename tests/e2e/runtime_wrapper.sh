@@ -70,6 +70,24 @@ extra=$(ls -A "$b" | grep -vxE 'config.json|rootfs|memgate.json' || true)
 "$wrapper" --root "$root" delete -f "$id" || fail "delete -f through the wrapper"
 runc --root "$root" state "$id" >/dev/null 2>&1 && fail "container still exists after delete"
 
+# The wrapper's cost on create, against plain runc create on the same bundle (printed only).
+n=${MEMGATE_E2E_STARTS:-10}
+wrap_ns=0
+runc_ns=0
+for i in $(seq "$n"); do
+        for how in wrapper runc; do
+                bin=$wrapper
+                [ $how = wrapper ] || bin=runc
+                t0=$(date +%s%N)
+                "$bin" --root "$root" create --bundle "$b" "$id" </dev/null >/dev/null 2>&1 || fail "$how create $i failed"
+                t1=$(date +%s%N)
+                runc --root "$root" delete -f "$id" || fail "delete after $how create $i"
+                if [ $how = wrapper ]; then wrap_ns=$((wrap_ns + t1 - t0)); else runc_ns=$((runc_ns + t1 - t0)); fi
+        done
+done
+log "MEASURED: create: memgate-runtime $((wrap_ns / n / 1000)) us, runc alone $((runc_ns / n / 1000)) us," \
+        "difference $(((wrap_ns - runc_ns) / n / 1000)) us (mean of $n each, interleaved)"
+
 # 3. A host with MemAvailable 0: refused with exit 1, runc never creates the container.
 fx=$MEMGATE_FIXTURES/procfs/host-4g-minfree-2g
 b2=$tmp/bundle2
@@ -89,6 +107,23 @@ rc=0
 "$wrapper" --root "$root" create --bundle "$tmp/no-such-bundle" "$id2" </dev/null >/dev/null 2>"$tmp/open.err" || rc=$?
 assert_contains "$(cat "$tmp/open.err")" "memgate: warning" "fail-open warning"
 [ "$rc" -ne 0 ] || fail "runc should still fail on a missing bundle"
+
+# ... unless the site set fail_closed: then the same failure refuses, before runc runs.
+printf 'fail_closed = true\n' >"$tmp/closed.conf"
+rc=0
+"$wrapper" --memgate-config="$tmp/closed.conf" --root "$root" create --bundle "$tmp/no-such-bundle" "$id2" \
+        </dev/null >/dev/null 2>"$tmp/closed.err" || rc=$?
+[ "$rc" -eq 1 ] || fail "fail_closed: expected exit 1, got $rc: $(cat "$tmp/closed.err")"
+assert_contains "$(cat "$tmp/closed.err")" "memgate: refused (internal-error)" "fail-closed refusal"
+assert_not_contains "$(cat "$tmp/closed.err")" "runc" "runc must not have run"
+# A memgate.conf that cannot be parsed fails open (its fail_closed cannot be known).
+printf 'no_such_key = 1\n' >"$tmp/bad.conf"
+rc=0
+MEMGATE_CONFIG=$tmp/bad.conf "$wrapper" --root "$root" create --bundle "$b" "$id" </dev/null >/dev/null \
+        2>"$tmp/bad.err" || rc=$?
+[ "$rc" -eq 0 ] || fail "a bad memgate.conf must fail open, got exit $rc: $(cat "$tmp/bad.err")"
+assert_contains "$(cat "$tmp/bad.err")" "no_such_key" "the bad key is named"
+runc --root "$root" delete -f "$id"
 
 # 5. Installed as "runc" earlier on PATH, it executes the real runc, not itself.
 mkdir "$tmp/shadow"
