@@ -162,8 +162,9 @@ static void expected_commit(const mg_input_t *in, const mg_heap_t *heap, uint64_
         switch (heap->runtime) {
         case MG_RT_JVM: {
                 /* G1 commits the initial heap at start: -Xms, else 1/64 of the memory it sees. */
+                /* -XX:MaxRAM replaces the memory the JVM sizes itself from (Arguments::set_heap_size). */
                 uint64_t seen = limit ? limit : in->model->memtotal_kb * 1024;
-                if (heap->have_max_ram && heap->max_ram_bytes < seen)
+                if (heap->have_max_ram)
                         seen = heap->max_ram_bytes;
                 uint64_t initial = heap->have_initial_heap ? heap->initial_heap_bytes : seen / 64;
                 largest = initial / 1024;
@@ -502,6 +503,11 @@ void mg_evaluate(const mg_input_t *in, mg_report_t *ret) {
         if (in->container) {
                 mg_heap_detect(in->container->args, in->container->nargs, in->container->env,
                                in->container->nenv, &heap);
+                if (heap.note[0]) {
+                        /* A setting the runtime itself will refuse: the container will not start. */
+                        mg_finding_t *f = mg_report_add(r, "heap-option-invalid", MG_SEV_WARN, "%s", heap.note);
+                        mg_finding_fix(f, "correct the option; sizes are digits with an optional k, m, g or t");
+                }
                 if (in->container->have_limit)
                         limit = in->container->limit_bytes;
                 if (in->effective_limit_bytes && (!limit || in->effective_limit_bytes < limit))

@@ -54,7 +54,9 @@ static const struct key {
         {"jvm_gc_percent", K_PERCENT, F(offheap.jvm_gc_percent)},
         {"jvm_direct", K_SIZE_B, F(offheap.jvm_direct)},
         {"jvm_other", K_SIZE_B, F(offheap.jvm_other)},
+        {"node_young", K_SIZE_B, F(offheap.node_young)},
         {"node_extra", K_SIZE_B, F(offheap.node_extra)},
+        {"go_fixed", K_SIZE_B, F(offheap.go_fixed)},
         {"go_headroom_percent", K_PERCENT, F(offheap.go_headroom_percent)},
         {"dotnet_extra", K_SIZE_B, F(offheap.dotnet_extra)},
 #undef F

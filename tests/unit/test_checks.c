@@ -385,3 +385,14 @@ Test(checks, annotations_carry_verdict_and_codes) {
         cr_assert(room, "1 GiB - 900 MiB = 124 MiB of room");
         mg_kv_free_array(kv, n);
 }
+
+Test(checks, a_heap_option_the_runtime_refuses_is_reported) {
+        load("procfs/vm-6.18-24g-default");
+        jvm(MG_GIB, "JAVA_TOOL_OPTIONS=-Xmx12q");
+        mg_report_t r;
+        eval(true, &r);
+        const mg_finding_t *f = mg_report_find(&r, "heap-option-invalid");
+        cr_assert_not_null(f);
+        cr_assert(strstr(f->message, "-Xmx12q"), "%s", f->message);
+        cr_assert_eq(r.verdict, MG_VERDICT_WARN);
+}
