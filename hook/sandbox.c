@@ -80,9 +80,12 @@ static int add(scmp_filter_ctx ctx, const char *name, unsigned n, const struct s
         return seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, n, args);
 }
 
-#define ADD(ctx, name, ...)                                                                            \
-        add(ctx, name, ELEMENTSOF(((const struct scmp_arg_cmp[]){__VA_ARGS__})),                       \
-            (const struct scmp_arg_cmp[]){__VA_ARGS__})
+/* One argument comparison, all fields set (libseccomp's SCMP_A*_32 macros leave datum_b to
+ * the compiler). Values are compared as the kernel passes them: ints as their 32-bit pattern. */
+static int add1(scmp_filter_ctx ctx, const char *name, unsigned arg, enum scmp_compare op, uint64_t a, uint64_t b) {
+        struct scmp_arg_cmp c = {.arg = arg, .op = op, .datum_a = a, .datum_b = b};
+        return add(ctx, name, 1, &c);
+}
 
 /* Open flags that could change an existing file or make a new one (O_TMPFILE without the
  * O_DIRECTORY bit it includes, which plain directory opens use). */
@@ -99,19 +102,19 @@ static int build(scmp_filter_ctx ctx) {
                         return r;
 #endif
         /* Reading: any openat without a write, create or truncate bit (O_PATH is fine). */
-        if ((r = ADD(ctx, "openat", SCMP_A2_32(SCMP_CMP_MASKED_EQ, WRITE_FLAGS, 0))) < 0)
+        if ((r = add1(ctx, "openat", 2, SCMP_CMP_MASKED_EQ, WRITE_FLAGS, 0)) < 0)
                 return r;
         /* Writing: only a fresh O_EXCL file, exactly as mg_write_atomic_at creates its temp. */
-        if ((r = ADD(ctx, "openat", SCMP_A2_32(SCMP_CMP_EQ, (uint32_t)MG_ATOMIC_TEMP_FLAGS))) < 0)
+        if ((r = add1(ctx, "openat", 2, SCMP_CMP_EQ, (uint32_t)MG_ATOMIC_TEMP_FLAGS, 0)) < 0)
                 return r;
         /* syslog: a local datagram socket, nothing that reaches the network. */
-        if ((r = ADD(ctx, "socket", SCMP_A0_32(SCMP_CMP_EQ, AF_UNIX))) < 0)
+        if ((r = add1(ctx, "socket", 0, SCMP_CMP_EQ, AF_UNIX, 0)) < 0)
                 return r;
         /* isatty() from stdio. */
-        if ((r = ADD(ctx, "ioctl", SCMP_A1_64(SCMP_CMP_EQ, TCGETS))) < 0)
+        if ((r = add1(ctx, "ioctl", 1, SCMP_CMP_EQ, TCGETS, 0)) < 0)
                 return r;
         /* abort() signals the calling thread only. */
-        if ((r = ADD(ctx, "tgkill", SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)getpid()))) < 0)
+        if ((r = add1(ctx, "tgkill", 0, SCMP_CMP_EQ, (uint32_t)getpid(), 0)) < 0)
                 return r;
         return 0;
 }
