@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* config.json: the parse the checks read, and the annotation rewrite precreate and the runtime
+ * wrapper do on the same untrusted document. */
+#include "fuzz.h"
+#include "memgate/heap.h"
+#include "memgate/oci.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+        char *s = fuzz_text(data, size, MG_CAP_CONFIG);
+        if (!s)
+                return 0;
+        mg_container_t c = {0};
+        mg_error_t err = {0};
+        if (mg_oci_parse_config(s, size, "config.json", &c, &err) == 0) {
+                mg_heap_t h;
+                mg_heap_detect(c.args, c.nargs, c.env, c.nenv, &h);
+                mg_container_free(&c);
+        }
+        mg_kv_t kv[2] = {{.key = "io.memgate.verdict", .value = "warn"},
+                         {.key = "io.memgate.findings", .value = "offheap-margin"}};
+        char *out = NULL;
+        size_t olen = 0;
+        if (mg_oci_add_annotations(s, size, "config.json", kv, 2, &out, &olen, &err) == 0)
+                free(out);
+        free(s);
+        return 0;
+}

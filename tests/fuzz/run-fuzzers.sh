@@ -1,0 +1,83 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Runs every fuzz-* target for SECONDS each and fails on the first crash, leak or sanitizer
+# report. The corpus lives in the build directory (fuzz-corpus/<target>), seeded at run time from
+# tests/fixtures, ../shared/peer and a few inline strings; nothing is copied into the repository.
+# Crash inputs are kept as fuzz-corpus/crashes/<target>-crash-*.
+#
+# usage: tests/fuzz/run-fuzzers.sh SECONDS [BUILD_DIR] [TARGET...]
+#   BUILD_DIR: a build configured with -DCMAKE_C_COMPILER=clang -DMEMGATE_FUZZ=ON (default
+#   build-fuzz). MEMGATE_PEER overrides the shared/peer directory.
+set -eu
+secs=${1:?usage: run-fuzzers.sh SECONDS [BUILD_DIR] [TARGET...]}
+src=$(cd "$(dirname "$0")/../.." && pwd)
+build=${2:-$src/build-fuzz}
+[ $# -ge 2 ] && shift 2 || shift $#
+targets=${*:-state config conf meminfo zoneinfo buddyinfo cgroup heap shell}
+peer=${MEMGATE_PEER:-$src/../shared/peer}
+fix=$src/tests/fixtures
+corpus=$build/fuzz-corpus
+mkdir -p "$corpus/crashes"
+
+seed_files() { # dir, then find(1) name patterns over the fixture and peer trees
+        d=$corpus/$1
+        shift
+        mkdir -p "$d"
+        for pat in "$@"; do
+                find "$fix" "$peer" -type f -name "$pat" 2>/dev/null | while read -r f; do
+                        # content-addressed, so reruns do not duplicate seeds
+                        cp "$f" "$d/seed-$(sha1sum <"$f" | cut -c1-16)"
+                done
+        done
+}
+seed_text() { # dir text
+        mkdir -p "$corpus/$1"
+        printf '%b' "$2" >"$corpus/$1/inline-$(printf '%b' "$2" | sha1sum | cut -c1-16)"
+}
+
+seed_files state '*state*.json'
+seed_files config '*.json'
+seed_files meminfo meminfo osrelease
+seed_files zoneinfo zoneinfo
+seed_files buddyinfo buddyinfo
+seed_files cgroup cgroup memory.max memory.limit_in_bytes 'cpuset.mems*' 'cpuset.effective_mems'
+seed_files conf '*.conf'
+seed_text conf 'policy = warn\nfail_closed = yes\nallow_opt_out = no\n# comment\n'
+seed_text conf 'runtime_reserve = 64M\njvm_threads = 50\njvm_thread_stack = 1M\njvm_gc_percent = 5\n'
+seed_text conf 'overcommit_heuristic = legacy\nwatermark_warn_percent = 25\nsyslog = off\nwrite_report = on\n'
+seed_text cgroup '0::/machine.slice/libpod-abc.scope\n'
+seed_text cgroup '12:memory:/docker/abc\n11:cpuset,cpu:/x\n1:name=systemd:/user.slice\n'
+seed_text cgroup 'machine.slice:libpod:abc'
+seed_text cgroup '0-3,8,10-11'
+seed_text heap 'java\n-Xmx800m\n-XX:MaxRAMPercentage=75\n-jar\napp.jar\n\nJAVA_TOOL_OPTIONS=-Xms64m -Xss512k\n_JAVA_OPTIONS=-Xmx1g\n'
+seed_text heap 'sh\n-c\nexec java $JAVA_OPTS -Xmx${HEAP:-512m} -jar app.jar\n\nJAVA_OPTS=-XX:MaxRAM=2g\nHEAP=700m\n'
+seed_text heap 'node\n--max-old-space-size=4096\nserver.js\n\nNODE_OPTIONS=--max-old-space-size=2048\n'
+seed_text heap '/app/server\n\nGOMEMLIMIT=750MiB\nDOTNET_GCHeapHardLimit=0x30000000\nDOTNET_GCHeapHardLimitPercent=0x4B\n'
+seed_text shell 'exec java -Xmx800m -jar "/app/my app.jar" && echo done || exit 1'
+seed_text shell "FOO='a b' \"\$A\" \${OPTS:-x} \$(date) \`id\` # comment\\\\\nnext; (sub) | pipe &"
+seed_text shell 'java ${OPTS} $A "${A}" ${NOPE-default words} ${NOPE:-} \\\n-Xss1m'
+
+status=0
+for t in $targets; do
+        bin=$build/tests/fuzz/fuzz-$t
+        if [ ! -x "$bin" ]; then
+                echo "FAIL: $bin is missing (configure with -DCMAKE_C_COMPILER=clang -DMEMGATE_FUZZ=ON)" >&2
+                status=1
+                continue
+        fi
+        log=$corpus/fuzz-$t.log
+        # -rss_limit_mb: the parsers must stay small; -max_len: room for deep and long documents.
+        if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=512 -max_len=1048576 -print_final_stats=1 \
+                -artifact_prefix="$corpus/crashes/$t-" "$corpus/$t" >"$log" 2>&1; then
+                execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
+                cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || echo '?')
+                ft=$(grep -oE 'ft: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || echo '?')
+                n=$(find "$corpus/$t" -type f | wc -l)
+                echo "ok: fuzz-$t ${secs}s: $execs executions, cov $cov, ft $ft, corpus $n"
+        else
+                echo "FAIL: fuzz-$t crashed; the report (see $log):" >&2
+                grep -E 'ERROR|SUMMARY|runtime error|Test unit written|#[0-9]+ 0x' "$log" | head -30 >&2
+                status=1
+        fi
+done
+exit "$status"
