@@ -5,7 +5,7 @@ set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config libyajl-dev libseccomp-dev libcgroup-dev)
 test_pkgs=(libcriterion-dev podman runc busybox-static uidmap strace clang libclang-rt-14-dev
-           openjdk-17-jdk-headless golang-go python3 procps)
+           openjdk-17-jdk-headless golang-go python3 procps time valgrind)
 
 pkgs=("${build_pkgs[@]}")
 [[ "${1:-}" == "--tests" ]] && pkgs+=("${test_pkgs[@]}")
