@@ -6,7 +6,8 @@ set -uo pipefail
 
 [ "$(id -u)" -eq 0 ] || exit 0
 command -v podman >/dev/null 2>&1 || exit 0
-for c in $(podman ps -a --filter label=io.memgate.e2e=1 --format '{{.ID}}' 2>/dev/null); do
+# Only containers of this run's image: another build tree's run may be going on beside us.
+for c in $(podman ps -a --filter ancestor="$MG_IMAGE" --format '{{.ID}}' 2>/dev/null); do
         podman rm -f "$c" >/dev/null 2>&1 || true
 done
 podman rmi -f "$MG_IMAGE" >/dev/null 2>&1 || true
