@@ -45,4 +45,16 @@ if podman container exists "$name"; then
         state=$(podman inspect --format '{{.State.Status}}' "$name")
         [ "$state" != running ] || fail "container is running after a refusal"
 fi
-log "refused as expected"
+log "refused as expected (createRuntime)"
+
+# The same file with the deprecated prestart stage, as sites on older podman/CRI-O register it:
+# runc runs it at the same point of create, and memgate refuses the same way.
+mkdir "$tmp/hooks-prestart"
+jq '.stages = ["prestart"]' "$tmp/hooks/memgate.json" >"$tmp/hooks-prestart/memgate.json"
+rc=0
+mg_podman --hooks-dir "$tmp/hooks-prestart" run --rm --name "$name" --label io.memgate.e2e=1 "${MG_ULIMITS[@]}" \
+        "$MG_IMAGE" sh -c 'echo CONTAINER-RAN' >"$tmp/out" 2>"$tmp/err" || rc=$?
+[ "$rc" -ne 0 ] || fail "prestart stage: podman started the container on a host with MemAvailable 0"
+assert_not_contains "$(cat "$tmp/out")" CONTAINER-RAN "prestart stage: the container's process must not run"
+assert_contains "$(cat "$tmp/err")" "memgate: refused (memavailable-zero)" "prestart stage: refusal line"
+log "refused as expected (prestart)"
