@@ -25,12 +25,15 @@
  *                                   compiler memory
  *   node_young           48 MiB     V8's young generation: 3 x 16 MiB semi-space, outside
  *                                   --max-old-space-size
- *   node_extra           64 MiB     the node binary's resident text, code/map space, libuv,
- *                                   Buffers (off-heap)
+ *   node_extra           128 MiB    the node binary's resident text (~40 MiB), code/map space,
+ *                                   libuv, Buffers (off-heap); with the young space that is
+ *                                   176 MiB, so 1 GiB fits --max-old-space-size=768 (Node's
+ *                                   75% guidance) and flags 900
  *   go_headroom_percent  10         the GC guide's 5-10% headroom below GOMEMLIMIT (a soft limit)
  *   go_fixed             4 MiB      what GOMEMLIMIT does not count: binary text, cgo
- *   dotnet_extra         64 MiB     the CLR beyond the GC hard limit: JIT, loader heaps, stubs,
- *                                   mapped assemblies
+ *   dotnet_extra         128 MiB    the CLR beyond the GC hard limit: JIT, loader heaps, stubs,
+ *                                   mapped assemblies; the runtime's own 75% default leaves
+ *                                   256 MiB of 1 GiB, so a hard limit of 960 MiB is flagged
  *
  * With these, the JVM estimate for 15,000 classes and 100 threads is 228 MiB at -Xmx600m and
  * 234 MiB at -Xmx800m; measured (JDK 17, heap pre-touched, 32 MiB direct): ~210 MiB. So in a
@@ -47,10 +50,10 @@ void mg_offheap_defaults(mg_offheap_params_t *p) {
                 .jvm_direct = 32 * MG_MIB,
                 .jvm_other = 48 * MG_MIB,
                 .node_young = 48 * MG_MIB,
-                .node_extra = 64 * MG_MIB,
+                .node_extra = 128 * MG_MIB,
                 .go_headroom_percent = 10,
                 .go_fixed = 4 * MG_MIB,
-                .dotnet_extra = 64 * MG_MIB,
+                .dotnet_extra = 128 * MG_MIB,
         };
 }
 

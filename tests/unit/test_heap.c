@@ -607,8 +607,9 @@ Test(offheap, other_runtimes) {
         mg_offheap_t o;
         mg_heap_t h = det(V("node", "--max-old-space-size=768", "s.js"), NONE);
         mg_offheap_estimate(&h, mg_heap_effective(&h, MG_GIB), &p, &o);
-        cr_assert_eq(o.total_bytes, 112 * MG_MIB, "48 MiB young space + 64 MiB");
+        cr_assert_eq(o.total_bytes, 176 * MG_MIB, "48 MiB young space + 128 MiB");
         cr_assert_gt(MG_GIB - 768 * MG_MIB, o.total_bytes, "Node's advice (75%%) is not flagged");
+        cr_assert_lt(MG_GIB - 900 * MG_MIB, o.total_bytes, "900 MiB of old space in 1 GiB is");
 
         h = det(V("/app/server"), V("GOMEMLIMIT=900MiB"));
         mg_offheap_estimate(&h, mg_heap_effective(&h, MG_GIB), &p, &o);
@@ -620,8 +621,9 @@ Test(offheap, other_runtimes) {
 
         h = det(V("dotnet", "app.dll"), NONE);
         mg_offheap_estimate(&h, mg_heap_effective(&h, MG_GIB), &p, &o);
-        cr_assert_eq(o.total_bytes, 64 * MG_MIB);
+        cr_assert_eq(o.total_bytes, 128 * MG_MIB);
         cr_assert_gt(MG_GIB / 4, o.total_bytes, ".NET's own default is not flagged");
+        cr_assert_lt(MG_GIB - 960 * MG_MIB, o.total_bytes, "a 960 MiB hard limit in 1 GiB is");
 
         h = det(NONE, NONE);
         mg_offheap_estimate(&h, 0, &p, &o);
