@@ -204,6 +204,7 @@ static void check_commit(const mg_input_t *in, const mg_heap_t *heap, uint64_t l
         }
 
         if (m->overcommit_memory == 2) {
+                char ur[32];
                 uint64_t user_reserve = RUNC_TOTAL_VM_KB / 32;
                 if (h->vm.have_user_reserve_kbytes && h->vm.user_reserve_kbytes < user_reserve)
                         user_reserve = h->vm.user_reserve_kbytes;
@@ -220,7 +221,7 @@ static void check_commit(const mg_input_t *in, const mg_heap_t *heap, uint64_t l
                         FMT((uint64_t)(m->commit_headroom_kb < 0 ? -m->commit_headroom_kb : m->commit_headroom_kb) *
                                     1024,
                             c),
-                        FMT(e.total_kb * 1024, d), e.what, FMT(user_reserve * 1024, a));
+                        FMT(e.total_kb * 1024, d), e.what, FMT(user_reserve * 1024, ur));
                 if (f) {
                         uint64_t short_kb = (uint64_t)(need - m->commit_headroom_kb);
                         uint64_t ratio = h->vm.have_overcommit_ratio ? h->vm.overcommit_ratio : 50;

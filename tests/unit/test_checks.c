@@ -172,6 +172,7 @@ Test(checks, mode2_refuses_when_the_reservation_does_not_fit) {
         cr_assert_eq(r.verdict, MG_VERDICT_REFUSE);
         cr_assert(strstr(f->message, "vm.overcommit_memory=2"), "%s", f->message);
         cr_assert(strstr(f->fix, "vm.overcommit_ratio="), "%s", f->fix);
+        cr_assert(strstr(f->message, "plus a 43 MiB user reserve"), "%s", f->message);
         /* 300 MiB of headroom fits runc (194 MiB) and its user reserve (43 MiB). */
         set_mi("Committed_AS", 7405224 - 300 * 1024);
         eval(false, &r);
