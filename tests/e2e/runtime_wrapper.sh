@@ -32,6 +32,7 @@ make_bundle() {
         cp "$(command -v busybox)" "$b/rootfs/bin/busybox"
         ln -s busybox "$b/rootfs/bin/sh"
         ln -s busybox "$b/rootfs/bin/sleep"
+        ln -s busybox "$b/rootfs/bin/true"
         (cd "$b" && runc spec)
         jq '.process.terminal = false | .process.args = ["sleep", "30"]
             | .process.env += ["JAVA_TOOL_OPTIONS=-Xmx900m"]
@@ -69,6 +70,17 @@ extra=$(ls -A "$b" | grep -vxE 'config.json|rootfs|memgate.json' || true)
 "$wrapper" --root "$root" state "$id" | jq -e '.id' >/dev/null || fail "state through the wrapper"
 "$wrapper" --root "$root" delete -f "$id" || fail "delete -f through the wrapper"
 runc --root "$root" state "$id" >/dev/null 2>&1 && fail "container still exists after delete"
+
+# run (create + start + wait) goes through the same evaluation; --keep leaves the state to read.
+jq '.process.args = ["true"]' "$b/config.json" >"$b/config.json.new" && mv "$b/config.json.new" "$b/config.json"
+rc=0
+"$wrapper" --root "$root" run --keep --bundle "$b" "$id" </dev/null >/dev/null 2>"$tmp/run.err" || rc=$?
+[ "$rc" -eq 0 ] || fail "memgate-runtime run failed ($rc): $(cat "$tmp/run.err")"
+assert_contains "$(cat "$tmp/run.err")" "memgate: warning (offheap-margin)" "run prints the warning"
+[ "$(runc --root "$root" state "$id" | jq -r '.annotations["io.memgate.verdict"]')" = warn ] ||
+        fail "runc state after run lacks the annotation"
+runc --root "$root" delete -f "$id"
+jq '.process.args = ["sleep", "30"]' "$b/config.json" >"$b/config.json.new" && mv "$b/config.json.new" "$b/config.json"
 
 # The wrapper's cost on create, against plain runc create on the same bundle (printed only).
 n=${MEMGATE_E2E_STARTS:-10}
