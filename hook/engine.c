@@ -82,6 +82,7 @@ int mg_engine_evaluate(const mg_options_t *o, const char *config_json, size_t co
                 .cgroup = ev->cgroup,
         };
         mg_evaluate(&in, &ev->report);
+        ev->nannotations = mg_report_annotations(&ev->report, &ev->model, ev->annotations, MG_ANNOTATIONS_MAX);
         return 0;
 }
 
@@ -92,4 +93,6 @@ void mg_evaluation_free(mg_evaluation_t *ev) {
         mg_container_free(&ev->container);
         mg_cgroup_free(ev->cgroup);
         ev->cgroup = NULL;
+        mg_kv_free_array(ev->annotations, ev->nannotations);
+        ev->nannotations = 0;
 }

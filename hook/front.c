@@ -12,8 +12,6 @@
 #include "memgate/report.h"
 #include "memgate/sandbox.h"
 
-#define MG_ANNOTATIONS_MAX 16
-
 static void write_all(int fd, const char *data, size_t len) {
         while (len > 0) {
                 ssize_t w = write(fd, data, len);
@@ -43,7 +41,7 @@ static void eprint(const char *fmt, ...) {
         mg_buf_free(&b);
 }
 
-static mg_report_ctx_t ctx_of(const char *mode, const mg_evaluation_t *ev, const char *bundle) {
+mg_report_ctx_t mg_front_ctx(const char *mode, const mg_evaluation_t *ev, const char *bundle) {
         return (mg_report_ctx_t){
                 .mode = mode,
                 .report = &ev->report,
@@ -53,6 +51,8 @@ static mg_report_ctx_t ctx_of(const char *mode, const mg_evaluation_t *ev, const
                 .state = ev->have_state ? &ev->state : NULL,
                 .effective_limit_bytes = ev->effective_limit_bytes,
                 .bundle = bundle,
+                .annotations = ev->annotations,
+                .nannotations = ev->nannotations,
         };
 }
 
@@ -77,8 +77,7 @@ static int print_report(const mg_options_t *o, const mg_report_ctx_t *ctx) {
         return 0;
 }
 
-/* One line per warning or refusal on stderr: runc and podman show it to the user as it is. */
-static void print_finding_lines(const mg_report_t *r) {
+void mg_front_print_findings(const mg_report_t *r) {
         mg_buf_t b = {0};
         for (size_t i = 0; i < r->n; i++)
                 if (r->findings[i].severity != MG_SEV_INFO)
@@ -115,7 +114,7 @@ int mg_front_check(const mg_options_t *o) {
         }
         if (mg_engine_evaluate(o, config, len, "config.json", &ev, &err) < 0)
                 goto fail;
-        mg_report_ctx_t ctx = ctx_of("check", &ev, o->bundle);
+        mg_report_ctx_t ctx = mg_front_ctx("check", &ev, o->bundle);
         if (print_report(o, &ctx) < 0)
                 goto done;
         rc = verdict_exit(&ev.report);
@@ -136,7 +135,7 @@ int mg_front_host(const mg_options_t *o) {
                 eprint("memgate: error: %s\n", err.msg);
                 goto done;
         }
-        mg_report_ctx_t ctx = ctx_of("host", &ev, NULL);
+        mg_report_ctx_t ctx = mg_front_ctx("host", &ev, NULL);
         if (print_report(o, &ctx) == 0)
                 rc = verdict_exit(&ev.report);
 done:
@@ -146,13 +145,14 @@ done:
 
 /* ---- hook ---------------------------------------------------------------------------------- */
 
-static void log_findings(const mg_evaluation_t *ev) {
-        const char *id = ev->have_state && ev->state.id ? ev->state.id : "?";
-        openlog("memgate", LOG_PID | LOG_NDELAY, LOG_DAEMON);
-        syslog(LOG_INFO, "container %s: verdict %s%s", id, mg_verdict_name(ev->report.verdict),
-               ev->report.policy_downgraded ? " (a refusal downgraded by policy)" : "");
-        for (size_t i = 0; i < ev->report.n; i++) {
-                const mg_finding_t *f = &ev->report.findings[i];
+void mg_front_log_findings(const char *ident, const char *id, const mg_report_t *r) {
+        if (!id)
+                id = "?";
+        openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+        syslog(LOG_INFO, "container %s: verdict %s%s", id, mg_verdict_name(r->verdict),
+               r->policy_downgraded ? " (a refusal downgraded by policy)" : "");
+        for (size_t i = 0; i < r->n; i++) {
+                const mg_finding_t *f = &r->findings[i];
                 int prio = f->severity == MG_SEV_REFUSE ? LOG_ERR : f->severity == MG_SEV_WARN ? LOG_WARNING : LOG_INFO;
                 syslog(prio, "container %s: %s (%s): %s%s%s", id, mg_severity_name(f->severity), f->code,
                        f->message, f->fix[0] ? "; " : "", f->fix);
@@ -160,8 +160,7 @@ static void log_findings(const mg_evaluation_t *ev) {
         closelog();
 }
 
-/* memgate.json in the bundle: temp file, fsync, rename, relative to the bundle's fd. */
-static void write_bundle_report(int dirfd, const mg_report_ctx_t *ctx) {
+void mg_front_write_report(int dirfd, const mg_report_ctx_t *ctx) {
         _cleanup_free_ char *json = NULL;
         size_t len = 0;
         mg_error_t err = {0};
@@ -222,12 +221,12 @@ static int hook_confined(void *userdata) {
         if (mg_engine_evaluate(o, config, clen, "config.json", &ev, &err) < 0)
                 goto fail;
 
-        mg_report_ctx_t ctx = ctx_of("hook", &ev, ev.state.bundle);
+        mg_report_ctx_t ctx = mg_front_ctx("hook", &ev, ev.state.bundle);
         if (ev.conf.write_report)
-                write_bundle_report(dirfd, &ctx);
+                mg_front_write_report(dirfd, &ctx);
         if (ev.conf.syslog)
-                log_findings(&ev);
-        print_finding_lines(&ev.report);
+                mg_front_log_findings("memgate", ev.state.id, &ev.report);
+        mg_front_print_findings(&ev.report);
         if (o->format_set)
                 print_report(o, &ctx);
         rc = verdict_exit(&ev.report);
@@ -270,8 +269,6 @@ int mg_front_precreate(const mg_options_t *o) {
         mg_error_t err = {0};
         _cleanup_free_ char *config = NULL, *out = NULL;
         size_t clen = 0, olen = 0;
-        mg_kv_t kv[MG_ANNOTATIONS_MAX] = {0};
-        size_t nkv = 0;
         int rc;
 
         if (mg_read_fd(STDIN_FILENO, "config on stdin", MG_CAP_CONFIG, &config, &clen, &err) < 0) {
@@ -283,13 +280,13 @@ int mg_front_precreate(const mg_options_t *o) {
         if (mg_engine_conf(o, &ev.conf, &err) < 0 ||
             mg_engine_evaluate(o, config, clen, "config on stdin", &ev, &err) < 0)
                 goto fail;
-        print_finding_lines(&ev.report);
+        mg_front_print_findings(&ev.report);
         if (ev.report.verdict == MG_VERDICT_REFUSE) {
                 rc = MG_EXIT_REFUSE;
                 goto done;
         }
-        nkv = mg_report_annotations(&ev.report, &ev.model, kv, MG_ANNOTATIONS_MAX);
-        if (mg_oci_add_annotations(config, clen, "config on stdin", kv, nkv, &out, &olen, &err) < 0)
+        if (mg_oci_add_annotations(config, clen, "config on stdin", ev.annotations, ev.nannotations, &out, &olen,
+                                   &err) < 0)
                 goto fail;
         write_all(STDOUT_FILENO, out, olen);
         rc = MG_EXIT_ALLOW;
@@ -299,7 +296,6 @@ fail:
         if (rc == MG_EXIT_ALLOW)
                 write_all(STDOUT_FILENO, config, clen);
 done:
-        mg_kv_free_array(kv, nkv);
         mg_evaluation_free(&ev);
         return rc;
 }

@@ -15,11 +15,10 @@
 #include "memgate/atomic.h"
 #include "memgate/checks.h"
 #include "memgate/engine.h"
+#include "memgate/front.h"
 #include "memgate/oci.h"
 #include "memgate/report.h"
 #include "memgate/wrapper.h"
-
-#define MG_ANNOTATIONS_MAX 16
 
 typedef enum outcome {
         OUTCOME_RUN,     /* exec the runtime */
@@ -29,30 +28,6 @@ typedef enum outcome {
 static const char *env_nonempty(const char *name) {
         const char *v = getenv(name);
         return v && *v ? v : NULL;
-}
-
-static void log_findings(const char *id, const mg_report_t *r) {
-        openlog("memgate-runtime", LOG_PID | LOG_NDELAY, LOG_DAEMON);
-        syslog(LOG_INFO, "container %s: verdict %s%s", id ? id : "?", mg_verdict_name(r->verdict),
-               r->policy_downgraded ? " (a refusal downgraded by policy)" : "");
-        for (size_t i = 0; i < r->n; i++) {
-                const mg_finding_t *f = &r->findings[i];
-                int prio = f->severity == MG_SEV_REFUSE ? LOG_ERR : f->severity == MG_SEV_WARN ? LOG_WARNING : LOG_INFO;
-                syslog(prio, "container %s: %s (%s): %s%s%s", id ? id : "?", mg_severity_name(f->severity),
-                       f->code, f->message, f->fix[0] ? "; " : "", f->fix);
-        }
-        closelog();
-}
-
-/* One line per warning or refusal on stderr, the same lines `memgate hook` prints. */
-static void print_findings(const mg_report_t *r) {
-        mg_buf_t b = { 0 };
-        for (size_t i = 0; i < r->n; i++)
-                if (r->findings[i].severity != MG_SEV_INFO)
-                        mg_finding_line(&r->findings[i], r->policy_downgraded, &b);
-        if (b.data)
-                fputs(b.data, stderr);
-        mg_buf_free(&b);
 }
 
 /* An internal failure: fail open (warn, run) unless the site asked for fail_closed. */
@@ -66,25 +41,6 @@ static outcome_t internal_failure(bool fail_closed, const mg_error_t *err) {
         return OUTCOME_RUN;
 }
 
-static void write_report(int dirfd, const char *bundle, const mg_evaluation_t *ev) {
-        _cleanup_free_ char *json = NULL;
-        size_t len = 0;
-        mg_error_t err = { 0 };
-        mg_report_ctx_t ctx = {
-                .mode = "wrapper",
-                .report = &ev->report,
-                .host = &ev->host,
-                .model = &ev->model,
-                .container = ev->have_container ? &ev->container : NULL,
-                .effective_limit_bytes = ev->effective_limit_bytes,
-                .bundle = bundle,
-        };
-
-        if (mg_oci_report_json(&ctx, &json, &len, &err) < 0 ||
-            mg_write_atomic_at(dirfd, "memgate.json", json, len, 0600, &err) < 0)
-                fprintf(stderr, "memgate: warning: cannot write %s/memgate.json: %s\n", bundle, err.msg);
-}
-
 /* Evaluates the bundle and, unless refused, rewrites its config.json with the annotations. */
 static outcome_t evaluate(const mg_wrapper_own_t *own, const mg_runc_cmd_t *cmd) {
         const char *bundle = cmd->bundle ? cmd->bundle : ".";
@@ -92,8 +48,6 @@ static outcome_t evaluate(const mg_wrapper_own_t *own, const mg_runc_cmd_t *cmd)
         _cleanup_free_ char *config = NULL, *annotated = NULL;
         size_t config_len = 0, annotated_len = 0;
         mg_error_t err = { 0 };
-        mg_kv_t kv[MG_ANNOTATIONS_MAX] = { 0 };
-        size_t nkv = 0;
         outcome_t out = OUTCOME_RUN;
         mg_options_t o = {
                 .mode = MG_MODE_WRAPPER,
@@ -129,25 +83,26 @@ static outcome_t evaluate(const mg_wrapper_own_t *own, const mg_runc_cmd_t *cmd)
                 goto finish;
         }
 
-        print_findings(&ev.report);
+        mg_front_print_findings(&ev.report);
         if (ev.conf.syslog)
-                log_findings(cmd->id, &ev.report);
-        if (ev.conf.write_report)
-                write_report(dirfd, bundle, &ev);
+                mg_front_log_findings("memgate-runtime", cmd->id, &ev.report);
+        if (ev.conf.write_report) {
+                mg_report_ctx_t ctx = mg_front_ctx("wrapper", &ev, bundle);
+                mg_front_write_report(dirfd, &ctx);
+        }
         if (ev.report.verdict == MG_VERDICT_REFUSE) {
                 out = OUTCOME_REFUSE;
                 goto finish;
         }
 
-        nkv = mg_report_annotations(&ev.report, &ev.model, kv, ELEMENTSOF(kv));
-        if (mg_oci_add_annotations(config, config_len, "config.json", kv, nkv, &annotated, &annotated_len, &err) < 0 ||
+        if (mg_oci_add_annotations(config, config_len, "config.json", ev.annotations, ev.nannotations, &annotated,
+                                   &annotated_len, &err) < 0 ||
             mg_write_atomic_at(dirfd, "config.json", annotated, annotated_len, 0644, &err) < 0) {
                 mg_error_prefix(&err, "cannot annotate \"%s/config.json\"", bundle);
                 out = internal_failure(ev.conf.fail_closed, &err);
         }
 
 finish:
-        mg_kv_free_array(kv, nkv);
         mg_evaluation_free(&ev);
         return out;
 }

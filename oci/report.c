@@ -403,6 +403,14 @@ int mg_oci_report_json(const mg_report_ctx_t *ctx, char **ret_buf, size_t *ret_l
                         key(&o, "policy_source"), str_n(&o, r->policy_source, sizeof(r->policy_source));
         }
         findings(&o, r);
+        if (ctx->annotations) {
+                /* What memgate adds to the container's annotations (io.memgate.*). */
+                key(&o, "annotations");
+                open_map(&o);
+                for (size_t i = 0; i < ctx->nannotations; i++)
+                        kstr(&o, ctx->annotations[i].key, ctx->annotations[i].value);
+                close_map(&o);
+        }
         host(&o, ctx);
         container(&o, ctx);
         close_map(&o);

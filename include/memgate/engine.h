@@ -39,6 +39,8 @@ typedef struct mg_options {
 
 struct mg_cgroup;
 
+#define MG_ANNOTATIONS_MAX 16
+
 typedef struct mg_evaluation {
         mg_conf_t conf;
         mg_host_t host;
@@ -50,6 +52,9 @@ typedef struct mg_evaluation {
         struct mg_cgroup *cgroup;  /* the container's memory cgroup and ancestors, when found */
         uint64_t effective_limit_bytes;
         mg_report_t report;
+        /* The io.memgate.* annotations the evaluation yields (mg_report_annotations). */
+        mg_kv_t annotations[MG_ANNOTATIONS_MAX];
+        size_t nannotations;
 } mg_evaluation_t;
 
 /* Loads memgate.conf (--config or the default path, absent default is fine) and applies

@@ -43,6 +43,8 @@ typedef struct mg_report_ctx {
         const mg_state_t *state;
         uint64_t effective_limit_bytes;
         const char *bundle;
+        const mg_kv_t *annotations;       /* the io.memgate.* annotations this evaluation yields */
+        size_t nannotations;
 } mg_report_ctx_t;
 
 int mg_oci_report_json(const mg_report_ctx_t *ctx, char **ret_buf, size_t *ret_len, mg_error_t *err);

@@ -154,6 +154,10 @@ Test(cli, check_podman_java_config_warns) {
         cr_assert(has_code(j, "offheap-margin"));
         const char *lim[] = {"container", "limit_bytes", NULL};
         cr_assert_eq(jint(j, lim), 1073741824);
+        const char *av[] = {"annotations", "io.memgate.verdict", NULL};
+        cr_assert_str_eq(jstr(j, av), "warn", "the report carries the annotations memgate adds");
+        const char *af[] = {"annotations", "io.memgate.findings", NULL};
+        cr_assert_str_eq(jstr(j, af), "offheap-margin");
         yajl_tree_free(j);
         tu_proc_free(&p);
         tu_rmrf(b);
