@@ -202,8 +202,9 @@ static void set_str(char *dst, size_t n, const char *src) {
 }
 
 static void note(char *dst, const char *opt, const char *source, const char *what) {
-        if (!dst[0])
-                snprintf(dst, MG_NOTE_MAX, "%.60s in %s %s", opt, source, what);
+        /* A long note is cut: the option and its source come first, which is what matters. */
+        if (!dst[0] && snprintf(dst, MG_NOTE_MAX, "%.60s in %s %s", opt, source, what) >= MG_NOTE_MAX)
+                dst[MG_NOTE_MAX - 1] = '\0';
 }
 
 static void put(setting_t *s, uint64_t v, double d, const char *opt, const char *source) {
@@ -700,7 +701,8 @@ static bool dotnet_value(scan_t *sc, const char *name, uint64_t *v, char *source
                 const char *val = getenv_src(sc, full, true, source, n);
                 if (!val)
                         continue;
-                snprintf(opt, on, "%s=%.60s", full, val);
+                if (snprintf(opt, on, "%s=%.60s", full, val) >= (int)on)
+                        opt[on - 1] = '\0'; /* cut: only shown in messages */
                 if (mg_parse_dotnet_hex(val, v) < 0) {
                         note(note_buf, opt, source, "is not a hexadecimal number (environment values are hex)");
                         return false;
