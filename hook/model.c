@@ -124,8 +124,11 @@ static void compute_memavailable(const mg_host_t *h, mg_model_t *m) {
                 avail = free_p - (int64_t)(reserve > INT64_MAX / 2 ? INT64_MAX / 2 : reserve);
         else
                 avail = free_p - low;
-        avail += pagecache - (pagecache / 2 < low ? pagecache / 2 : low);
-        avail += reclaimable - (reclaimable / 2 < low ? reclaimable / 2 : low);
+        int64_t pagecache_credit = pagecache - (pagecache / 2 < low ? pagecache / 2 : low);
+        int64_t reclaimable_credit = reclaimable - (reclaimable / 2 < low ? reclaimable / 2 : low);
+        m->pagecache_credit_kb = (uint64_t)pagecache_credit * page_kb;
+        m->reclaimable_credit_kb = (uint64_t)reclaimable_credit * page_kb;
+        avail += pagecache_credit + reclaimable_credit;
         m->memavailable_unclamped_kb = avail * (int64_t)page_kb;
         if (avail < 0)
                 avail = 0;

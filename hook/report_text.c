@@ -34,19 +34,9 @@ static void budget(const mg_report_ctx_t *ctx, mg_buf_t *o) {
                               "- watermark reserve", FMT(m->totalreserve_kb * 1024, a), h->vm.min_free_kbytes,
                               m->default_min_free_kbytes, h->vm.watermark_scale_factor);
                 mg_buf_printf(o, "  %-28s %12s   of %s page cache\n", "+ reclaimable page cache",
-                              FMT(mg_sat_sub(m->pagecache_kb, m->pagecache_kb / 2 < m->wmark_low_kb
-                                                                      ? m->pagecache_kb / 2
-                                                                      : m->wmark_low_kb) *
-                                          1024,
-                                  a),
-                              FMT(m->pagecache_kb * 1024, b));
+                              FMT(m->pagecache_credit_kb * 1024, a), FMT(m->pagecache_kb * 1024, b));
                 mg_buf_printf(o, "  %-28s %12s   of %s reclaimable slab\n", "+ reclaimable slab",
-                              FMT(mg_sat_sub(m->reclaimable_kb, m->reclaimable_kb / 2 < m->wmark_low_kb
-                                                                        ? m->reclaimable_kb / 2
-                                                                        : m->wmark_low_kb) *
-                                          1024,
-                                  a),
-                              FMT(m->reclaimable_kb * 1024, b));
+                              FMT(m->reclaimable_credit_kb * 1024, a), FMT(m->reclaimable_kb * 1024, b));
                 mg_buf_printf(o, "  %-28s %12s   (kernel says %s)\n", "= MemAvailable (model)",
                               FMT(m->memavailable_kb * 1024, a), FMT(m->kernel_memavailable_kb * 1024, b));
         } else {

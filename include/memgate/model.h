@@ -22,6 +22,8 @@ typedef struct mg_model {
         uint64_t totalreserve_kb;        /* sum of min(managed, high + max(protection)) */
         uint64_t wmark_min_kb, wmark_low_kb, wmark_high_kb; /* sums over zones */
         uint64_t pagecache_kb, reclaimable_kb;
+        /* What MemAvailable credits of each: the part above min(half, the low watermarks). */
+        uint64_t pagecache_credit_kb, reclaimable_credit_kb;
         uint64_t memfree_kb, memtotal_kb;
         /* The kernel's own default min_free_kbytes for this host (sqrt rule, raised by khugepaged's
          * recommendation as on a THP-enabled kernel), and what totalreserve and MemAvailable would
