@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#define _GNU_SOURCE
 #include "memgate/front.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <syslog.h>
 
 #include "memgate/atomic.h"
@@ -145,6 +147,8 @@ done:
 
 /* ---- hook ---------------------------------------------------------------------------------- */
 
+
+
 void mg_front_log_findings(const char *ident, const char *id, const mg_report_t *r) {
         if (!id)
                 id = "?";
@@ -177,6 +181,22 @@ static int hook_failure(bool fail_closed, const mg_error_t *err) {
         syslog(LOG_ERR, "internal error (%s): %s", fail_closed ? "fail closed" : "fail open", err->msg);
         closelog();
         return fail_closed ? MG_EXIT_REFUSE : MG_EXIT_ALLOW;
+}
+
+/* fail_closed as the site's memgate.conf and the command line set it, for a parent whose child
+ * could not say. */
+static bool site_fail_closed(const mg_options_t *o) {
+        mg_conf_t conf;
+        mg_error_t cerr = {0};
+        return o->fail_closed || (mg_engine_conf(o, &conf, &cerr) == 0 && conf.fail_closed);
+}
+
+static int child_killed(const mg_options_t *o, const mg_sandbox_exit_t *ex) {
+        mg_error_t err = {0};
+        mg_error_set(&err, -EINTR, "the evaluation was killed by signal %d (%s)%s", ex->signal, strsignal(ex->signal),
+                     ex->signal == SIGSYS ? ": a system call outside memgate's seccomp allowlist, please report it"
+                                          : "");
+        return hook_failure(site_fail_closed(o), &err);
 }
 
 /* The evaluation proper, in the confined child (see mg_front_hook). */
@@ -251,51 +271,92 @@ int mg_front_hook(const mg_options_t *o) {
         }
         if (ex.exited)
                 return ex.exit_status;
-
-        mg_conf_t conf;
-        mg_error_t cerr = {0};
-        bool fail_closed = o->fail_closed || (mg_engine_conf(o, &conf, &cerr) == 0 && conf.fail_closed);
-        mg_error_set(&err, -EINTR, "the evaluation was killed by signal %d (%s)%s", ex.signal, strsignal(ex.signal),
-                     ex.signal == SIGSYS ? ": a system call outside memgate's seccomp allowlist, please report it" : "");
-        return hook_failure(fail_closed, &err);
+        return child_killed(o, &ex);
 }
 
 /* ---- precreate (podman) -------------------------------------------------------------------- */
 
 /* podman's precreate stage: the proposed config on stdin, the config to use on stdout. On an
  * internal error the input goes back unchanged (fail open) so podman never loses the config. */
-int mg_front_precreate(const mg_options_t *o) {
+typedef struct precreate_job {
+        const mg_options_t *o;
+        const char *config;
+        size_t clen;
+        int outfd; /* where the confined child writes the config podman will use */
+} precreate_job_t;
+
+/* The evaluation proper, in the confined child: findings on stderr, the config on job->outfd. */
+static int precreate_confined(void *userdata) {
+        const precreate_job_t *job = userdata;
         mg_evaluation_t ev = {0};
         mg_error_t err = {0};
-        _cleanup_free_ char *config = NULL, *out = NULL;
-        size_t clen = 0, olen = 0;
+        _cleanup_free_ char *out = NULL;
+        size_t olen = 0;
         int rc;
 
-        if (mg_read_fd(STDIN_FILENO, "config on stdin", MG_CAP_CONFIG, &config, &clen, &err) < 0) {
-                /* Nothing sane to pass through. */
-                eprint("memgate: error: %s\n", err.msg);
-                rc = MG_EXIT_REFUSE;
-                goto done;
+        if (mg_sandbox_enter(&err) < 0) {
+                eprint("memgate: warning: %s; evaluating without the sandbox\n", err.msg);
+                err = (mg_error_t){0};
         }
-        if (mg_engine_conf(o, &ev.conf, &err) < 0 ||
-            mg_engine_evaluate(o, config, clen, "config on stdin", &ev, &err) < 0)
+        if (mg_engine_conf(job->o, &ev.conf, &err) < 0 ||
+            mg_engine_evaluate(job->o, job->config, job->clen, "config on stdin", &ev, &err) < 0)
                 goto fail;
         mg_front_print_findings(&ev.report);
         if (ev.report.verdict == MG_VERDICT_REFUSE) {
                 rc = MG_EXIT_REFUSE;
                 goto done;
         }
-        if (mg_oci_add_annotations(config, clen, "config on stdin", ev.annotations, ev.nannotations, &out, &olen,
-                                   &err) < 0)
+        if (mg_oci_add_annotations(job->config, job->clen, "config on stdin", ev.annotations, ev.nannotations, &out,
+                                   &olen, &err) < 0)
                 goto fail;
-        write_all(STDOUT_FILENO, out, olen);
+        write_all(job->outfd, out, olen);
         rc = MG_EXIT_ALLOW;
         goto done;
 fail:
-        rc = hook_failure(ev.conf.fail_closed || o->fail_closed, &err);
+        rc = hook_failure(ev.conf.fail_closed || job->o->fail_closed, &err);
         if (rc == MG_EXIT_ALLOW)
-                write_all(STDOUT_FILENO, config, clen);
+                write_all(job->outfd, job->config, job->clen);
 done:
         mg_evaluation_free(&ev);
         return rc;
+}
+
+/* The parent reads the raw bytes (to pass them through if all else fails) and parses nothing; a
+ * confined child evaluates and writes the result into an anonymous file, which the parent copies
+ * to stdout only when the child finished: podman never gets half a config. */
+int mg_front_precreate(const mg_options_t *o) {
+        mg_error_t err = {0};
+        _cleanup_free_ char *config = NULL, *out = NULL;
+        _cleanup_close_ int memfd = -1;
+        size_t clen = 0, olen = 0;
+        mg_sandbox_exit_t ex = {0};
+
+        if (mg_read_fd(STDIN_FILENO, "config on stdin", MG_CAP_CONFIG, &config, &clen, &err) < 0) {
+                /* Nothing sane to pass through. */
+                eprint("memgate: error: %s\n", err.msg);
+                return MG_EXIT_REFUSE;
+        }
+        precreate_job_t job = {.o = o, .config = config, .clen = clen, .outfd = STDOUT_FILENO};
+        memfd = memfd_create("memgate-precreate", MFD_CLOEXEC);
+        if (memfd < 0 || (job.outfd = memfd, mg_sandbox_run(precreate_confined, &job, &ex, &err) < 0)) {
+                eprint("memgate: warning: %s; evaluating in this process\n",
+                       memfd < 0 ? strerror(errno) : err.msg);
+                job.outfd = STDOUT_FILENO;
+                return precreate_confined(&job);
+        }
+        if (!ex.exited) {
+                int rc = child_killed(o, &ex);
+                if (rc == MG_EXIT_ALLOW)
+                        write_all(STDOUT_FILENO, config, clen);
+                return rc;
+        }
+        if (lseek(memfd, 0, SEEK_SET) < 0 ||
+            mg_read_fd(memfd, "precreate output", 2 * (size_t)MG_CAP_CONFIG, &out, &olen, &err) < 0) {
+                int rc = hook_failure(site_fail_closed(o), &err);
+                if (rc == MG_EXIT_ALLOW)
+                        write_all(STDOUT_FILENO, config, clen);
+                return rc;
+        }
+        write_all(STDOUT_FILENO, out, olen);
+        return ex.exit_status;
 }

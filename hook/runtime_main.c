@@ -18,6 +18,7 @@
 #include "memgate/front.h"
 #include "memgate/oci.h"
 #include "memgate/report.h"
+#include "memgate/sandbox.h"
 #include "memgate/wrapper.h"
 
 typedef enum outcome {
@@ -107,6 +108,42 @@ finish:
         return out;
 }
 
+typedef struct eval_job {
+        const mg_wrapper_own_t *own;
+        const mg_runc_cmd_t *cmd;
+} eval_job_t;
+
+/* The evaluation in a child confined by seccomp: exit 1 refuses, 0 runs. The filter forbids
+ * execve, so the runtime is executed by the parent, which reads nothing untrusted. */
+static int evaluate_confined(void *userdata) {
+        const eval_job_t *job = userdata;
+        mg_error_t err = { 0 };
+        if (mg_sandbox_enter(&err) < 0)
+                fprintf(stderr, "memgate: warning: %s; evaluating without the sandbox\n", err.msg);
+        return evaluate(job->own, job->cmd) == OUTCOME_REFUSE ? 1 : 0;
+}
+
+static outcome_t evaluate_sandboxed(const mg_wrapper_own_t *own, const mg_runc_cmd_t *cmd) {
+        eval_job_t job = { .own = own, .cmd = cmd };
+        mg_sandbox_exit_t ex = { 0 };
+        mg_error_t err = { 0 };
+
+        if (mg_sandbox_run(evaluate_confined, &job, &ex, &err) < 0) {
+                fprintf(stderr, "memgate: warning: %s; evaluating in this process\n", err.msg);
+                return evaluate(own, cmd);
+        }
+        if (ex.exited)
+                return ex.exit_status == 1 ? OUTCOME_REFUSE : OUTCOME_RUN;
+
+        /* Killed (the filter's SIGSYS, or a crash): an internal failure under the site's policy. */
+        mg_options_t o = { .config_path = own->config ?: env_nonempty("MEMGATE_CONFIG") };
+        mg_conf_t conf;
+        mg_error_t cerr = { 0 };
+        bool fail_closed = mg_engine_conf(&o, &conf, &cerr) == 0 && conf.fail_closed;
+        mg_error_set(&err, -EINTR, "the evaluation was killed by signal %d (%s)", ex.signal, strsignal(ex.signal));
+        return internal_failure(fail_closed, &err);
+}
+
 /* After an unparseable command line: was it perhaps a create or run? Then fail_closed applies. */
 static bool maybe_creates(int argc, char *argv[], int first) {
         for (int i = first; i < argc; i++)
@@ -154,7 +191,7 @@ int main(int argc, char *argv[]) {
         if (mg_runc_parse(argc, argv, own.first, &cmd, &err) < 0)
                 out = unparseable(&own, argc, argv, &err);
         else if (cmd.evaluate)
-                out = evaluate(&own, &cmd);
+                out = evaluate_sandboxed(&own, &cmd);
         if (out == OUTCOME_REFUSE)
                 return 1;
 

@@ -544,3 +544,29 @@ Test(cli, deep_and_huge_inputs_are_refused_without_crashing) {
         tu_rmrf(b);
         free(b);
 }
+
+/* precreate parses untrusted input too: its evaluation runs in the seccomp-confined child, and the
+ * filter is loaded before the first host file or byte of config is looked at. */
+Test(cli, precreate_evaluates_under_the_seccomp_filter) {
+        if (access("/usr/bin/strace", X_OK) != 0)
+                cr_skip_test("SKIP: strace is not installed (apt-get install strace)");
+        char *trace = tu_mkdtemp(), out[600];
+        snprintf(out, sizeof(out), "%s/trace", trace);
+        char *in = tu_slurp(tu_peer("generated/podman-4.3.1-config.json"), NULL);
+        char *argv[] = {"/usr/bin/strace", "-f", "-o", out, "-e", "trace=seccomp,openat", (char *)tu_bin(),
+                        "precreate", NULL};
+        tu_proc_t p;
+        run(argv, in, &p);
+        cr_assert_eq(p.status, 0, "%s", p.err);
+        char *t = tu_slurp(out, NULL);
+        char *filter = strstr(t, "seccomp(SECCOMP_SET_MODE_FILTER, 0,");
+        char *meminfo = strstr(t, "meminfo");
+        cr_assert_not_null(filter, "no seccomp filter loaded:\n%s", t);
+        cr_assert_not_null(meminfo, "%s", t);
+        cr_assert_lt(filter, meminfo, "the filter must be in place before host files are read");
+        free(t);
+        free(in);
+        tu_proc_free(&p);
+        tu_rmrf(trace);
+        free(trace);
+}
