@@ -100,7 +100,7 @@ typedef struct mg_buf {
 } mg_buf_t;
 #define MG_BUF_MAX (4u << 20)
 void mg_buf_printf(mg_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void mg_buf_vprintf(mg_buf_t *b, const char *fmt, va_list ap);
+void mg_buf_vprintf(mg_buf_t *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void mg_buf_free(mg_buf_t *b);
 
 /* strdup that aborts are not acceptable in a hook: returns NULL on ENOMEM, callers check. */
