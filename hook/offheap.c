@@ -7,22 +7,31 @@
 #include <string.h>
 
 /* Defaults. The JVM figures are resident memory at peak (what the cgroup charges), not the
- * reserved sizes NMT prints:
+ * reserved sizes NMT prints. They are fitted to the calibration grid of tests/calibration
+ * (JDK 17, G1, heap pre-touched with -Xms=-Xmx, limits 512 MiB to 2 GiB, 5,000-30,000 classes,
+ * 20-300 threads, 0-128 MiB direct; tests/calibration/README.md has the table): with accurate
+ * class/thread/direct hints the estimate covers every measured need (anonymous memory beyond the
+ * heap plus the ~24 MiB of libjvm text and module image a JVM must keep resident) and flags every
+ * run that was OOM-killed or thrashed, and no run that peaked below 90% of its limit.
  *
  *   parameter            default    why
  *   jvm_classes          15,000     a Spring Boot service loads 12-20 thousand classes
  *   jvm_threads          100        Tomcat's 200 max are rarely all live; pools, GC, JIT threads
  *   jvm_metaspace_base   8 MiB      metaspace/class space of the JDK's own start-up classes, CDS
- *   jvm_bytes_per_class  5 KiB      metaspace + class space per class (buildpacks: 5.8 KB)
+ *   jvm_bytes_per_class  7.5 KiB    metaspace, class space, symbols and malloc per loaded class:
+ *                                   measured 5.3 KB from 5k to 15k classes (many from the JDK's
+ *                                   image) and 7.7 KB from 15k to 30k (defined by class loaders
+ *                                   from bytes, like an application's); buildpacks use 5.8 KB
  *   jvm_code_cache       24 MiB     JIT code in use (the 240 MiB reserve is mostly untouched)
- *   jvm_thread_stack     256 KiB    per thread: the touched part of the 1 MiB -Xss stack plus the
- *                                   thread's native structures and malloc use
- *   jvm_gc_percent       3          G1 card table, BOT, mark bitmaps, remembered sets: the
- *                                   measured slope is ~2.5% of the heap (808 -> 1013 MiB RSS for
- *                                   600m -> 800m); NMT's 6-8% is committed, not all resident
+ *   jvm_thread_stack     128 KiB    per thread: the touched part of the 1 MiB -Xss stack plus the
+ *                                   thread's native structures; measured ~90 KiB for a parked
+ *                                   thread (20 -> 300 threads), real request threads go deeper
+ *   jvm_gc_percent       5          G1 card table, BOT, mark bitmaps, remembered sets: measured
+ *                                   4.5-5.5% of the heap (408m -> 1736m, pre-touched heap);
+ *                                   NMT's 6-8% is committed, not all resident
  *   jvm_direct           32 MiB     NIO direct buffers in use (capped by -XX:MaxDirectMemorySize)
- *   jvm_other            48 MiB     libjvm text and data, CDS archive (12 MiB), symbols, arenas,
- *                                   compiler memory
+ *   jvm_other            24 MiB     libjvm text and data, CDS archive, arenas, compiler memory
+ *                                   not proportional to classes or threads
  *   node_young           48 MiB     V8's young generation: 3 x 16 MiB semi-space, outside
  *                                   --max-old-space-size
  *   node_extra           128 MiB    the node binary's resident text (~40 MiB), code/map space,
@@ -35,20 +44,21 @@
  *                                   mapped assemblies; the runtime's own 75% default leaves
  *                                   256 MiB of 1 GiB, so a hard limit of 960 MiB is flagged
  *
- * With these, the JVM estimate for 15,000 classes and 100 threads is 228 MiB at -Xmx600m and
- * 234 MiB at -Xmx800m; measured (JDK 17, heap pre-touched, 32 MiB direct): ~210 MiB. So in a
- * 1 GiB limit -Xmx800m (224 MiB left) is flagged and -Xmx600m (424 MiB left) is not. */
+ * With these, the JVM estimate for 15,000 classes and 100 threads is 240 MiB at -Xmx600m and
+ * 250 MiB at -Xmx800m; measured (JDK 17, heap pre-touched, 32 MiB direct, 1 GiB limit): 190 MiB
+ * RSS beyond the heap, -Xmx864m OOM-killed. So in a 1 GiB limit -Xmx800m (224 MiB left) is
+ * flagged and -Xmx600m (424 MiB left) is not. */
 void mg_offheap_defaults(mg_offheap_params_t *p) {
         *p = (mg_offheap_params_t){
                 .jvm_classes = 15000,
                 .jvm_threads = 100,
                 .jvm_metaspace_base = 8 * MG_MIB,
-                .jvm_bytes_per_class = 5 * MG_KIB,
+                .jvm_bytes_per_class = 7680, /* 7.5 KiB */
                 .jvm_code_cache = 24 * MG_MIB,
-                .jvm_thread_stack = 256 * MG_KIB,
-                .jvm_gc_percent = 3,
+                .jvm_thread_stack = 128 * MG_KIB,
+                .jvm_gc_percent = 5,
                 .jvm_direct = 32 * MG_MIB,
-                .jvm_other = 48 * MG_MIB,
+                .jvm_other = 24 * MG_MIB,
                 .node_young = 48 * MG_MIB,
                 .node_extra = 128 * MG_MIB,
                 .go_headroom_percent = 10,

@@ -559,7 +559,8 @@ Test(offheap, calibration_anchor_1g) {
 }
 
 Test(offheap, measured_shape) {
-        /* 15,000 classes, 100 threads, 32 MiB direct: ~210 MiB beyond the heap measured */
+        /* 15,000 classes, 100 threads, 32 MiB direct: ~190 MiB RSS beyond the heap measured, killed with
+         * 160 MiB left (tests/calibration) */
         uint64_t heap;
         for (int m = 600; m <= 800; m += 100) {
                 char opt[32];
@@ -588,7 +589,7 @@ Test(offheap, jvm_caps_from_options) {
         cr_assert_eq(o.parts[0].bytes, 40 * MG_MIB);
         cr_assert_eq(o.parts[1].bytes, 16 * MG_MIB);
         cr_assert_eq(o.parts[2].bytes, 100 * 128 * MG_KIB);
-        cr_assert_eq(o.parts[3].bytes, 512 * MG_MIB / 100 * 3);
+        cr_assert_eq(o.parts[3].bytes, 512 * MG_MIB / 100 * 5, "G1 structures: 5%% of the heap, measured (tests/calibration)");
         cr_assert_str_eq(o.parts[4].name, "direct buffers");
         cr_assert_eq(o.parts[4].bytes, 8 * MG_MIB);
         /* a cap above the default in-use figure changes nothing */
