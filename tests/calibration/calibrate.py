@@ -41,7 +41,7 @@ def jvm(limit, heap, classes=15000, threads=100, direct=32, fill=60, settle=3):
             "threads": threads, "direct_mib": direct, "fill": fill, "settle": settle}
 
 
-def node(limit, old, buffers=32, fill=70, settle=2):
+def node(limit, old, buffers=32, fill=85, settle=2):
     return {"runtime": "node", "limit_mib": limit, "heap_mib": old, "buffers_mib": buffers,
             "fill": fill, "settle": settle}
 
@@ -57,12 +57,14 @@ def grid(name):
         # The measured starting point of issue 6.
         return [jvm(1024, h) for h in (600, 700, 800, 900)]
     if name == "short":
-        # A handful of points on both sides of the line, under 3 minutes on 2 cores.
-        return [jvm(1024, 600), jvm(1024, 900),
-                jvm(512, 256, classes=5000, threads=20, direct=0),
-                jvm(512, 448, classes=5000, threads=20, direct=0),
-                node(512, 256, buffers=32), node(512, 480, buffers=64),
-                go(512, 400), go(512, 560)]
+        # Eight points well on either side of the line (from the full grid's results), under 3
+        # minutes on 2 cores: each runtime once comfortable (must not be flagged) and once
+        # OOM-killed (must be flagged).
+        return [jvm(1024, 600), jvm(1024, 864),
+                jvm(512, 200, classes=5000, threads=20, direct=0),
+                jvm(512, 328, classes=15000, threads=100, direct=128),
+                node(512, 256, buffers=32), node(1024, 968, buffers=128),
+                go(512, 384), go(512, 560)]
     if name != "full":
         raise SystemExit("calibration: unknown grid %r" % name)
     # JVM: per limit, heaps from 40% to 95% of the limit, for a centre shape (15k classes, 100
@@ -146,7 +148,10 @@ class Workloads:
             tail = [str(p["heap_mib"]), str(p["buffers_mib"]), str(p["fill"]), str(p["settle"])]
             argv = ["node", o, os.path.join(HERE, "workloads", "calib_node.js")] + tail
             bargs = ["node", o, "/app/calib_node.js"] + tail
-            return argv, base_env, bargs, [], {}
+            # The accurate hint: Node's own 64 MiB beyond the young space (binary text, code
+            # space, libuv) plus the Buffers the application keeps (the default, 128 MiB,
+            # assumes 64 MiB of them).
+            return argv, base_env, bargs, [], {"io.memgate.node.extra": "%dMiB" % (64 + p["buffers_mib"])}
         if p["runtime"] == "go":
             gml = "%dMiB" % p["heap_mib"]
             env = dict(base_env, GOMEMLIMIT=gml)
@@ -193,11 +198,12 @@ class Verdict:
     """Asks memgate about one configuration: `memgate check` on a bundle when the binary can,
     else the library estimate through predict.c (heap.h), else nothing."""
 
-    def __init__(self, tmp, mode):
+    def __init__(self, tmp, mode, no_hints=False):
         self.tmp = tmp
         self.bin = os.environ.get("MEMGATE_BIN") or os.path.join(os.path.dirname(os.path.dirname(HERE)),
                                                                  "build", "memgate")
         self.mode = mode
+        self.no_hints = no_hints
         self.predict = None
         self.why = []
         if mode in ("auto", "check") and not self._check_works():
@@ -258,10 +264,13 @@ class Verdict:
 
     def ask(self, p, args, env, hints, name):
         out = {"verdict_source": self.mode}
+        if self.no_hints:
+            hints = {}
+            out["hints_used"] = False
         if self.predict:
-            h = lambda k, scale=1: str(int(hints[k].rstrip("MiB")) * scale) if k in hints else "-"
-            cmd = [self.predict, str(p["limit_mib"] * MIB), h("io.memgate.jvm.classes"),
-                   h("io.memgate.jvm.threads"), h("io.memgate.jvm.direct", MIB)]
+            cmd = [self.predict, str(p["limit_mib"] * MIB)]
+            for k, val in sorted(hints.items()):
+                cmd += ["-a", "%s=%s" % (k, val)]
             for e in env:
                 cmd += ["-e", e]
             r = subprocess.run(cmd + ["--"] + args, capture_output=True, text=True)
@@ -338,14 +347,15 @@ def setting(r):
 def report(results, out=sys.stdout):
     rows = sorted(results, key=lambda r: (r["runtime"], r["limit_mib"], shape(r), r["heap_mib"]))
     w = out.write
-    w("| runtime | limit MiB | heap setting | shape | predicted off-heap MiB | predicted margin MiB"
-      " | peak MiB | peak % of limit | outcome | flagged |\n")
-    w("|---|---|---|---|---|---|---|---|---|---|\n")
+    w("| runtime | limit MiB | heap setting | shape | predicted beyond heap MiB | predicted margin MiB"
+      " | peak MiB | measured beyond heap MiB | peak % of limit | outcome | flagged |\n")
+    w("|---|---|---|---|---|---|---|---|---|---|---|\n")
     for r in rows:
         flagged = r.get("flagged")
-        w("| %s | %d | %s | %s | %s | %s | %s | %d%% | %s | %s |\n" % (
+        beyond = "" if classify(r) in ("killed", "thrashed", "failed") else fmt_mib(peak_of(r) - r["heap_mib"] * MIB)
+        w("| %s | %d | %s | %s | %s | %s | %s | %s | %d%% | %s | %s |\n" % (
             r["runtime"], r["limit_mib"], setting(r), shape(r), fmt_mib(r.get("pred_offheap")),
-            fmt_mib(r.get("pred_margin")), fmt_mib(peak_of(r)),
+            fmt_mib(r.get("pred_margin")), fmt_mib(peak_of(r)), beyond,
             round(100 * peak_of(r) / (r["limit_mib"] * MIB)), classify(r),
             "?" if flagged is None else (r.get("severity") if flagged else "no")))
     fig = figures(results)
@@ -403,11 +413,13 @@ def main():
     r.add_argument("--resume", action="store_true", help="skip points already in OUT/results.jsonl")
     r.add_argument("--verdict", default="auto", choices=["auto", "check", "lib", "none"])
     r.add_argument("--strict", action="store_true", help="exit 1 unless recall is 100%% and false alarms <= 10%%")
-    r.add_argument("--timeout", type=int, default=120)
+    r.add_argument("--timeout", type=int, default=75)
     r.add_argument("--limit", type=int, default=0, help="run at most this many points")
+    r.add_argument("--no-hints", action="store_true", help="ask memgate without the io.memgate.* hints (its defaults)")
     rep = sub.add_parser("report")
     rep.add_argument("results", nargs="+")
     rep.add_argument("--reverdict", action="store_true", help="ask the current memgate again")
+    rep.add_argument("--no-hints", action="store_true", help="with --reverdict: without the io.memgate.* hints")
     a = ap.parse_args()
 
     if a.cmd == "report":
@@ -420,13 +432,13 @@ def main():
             try:
                 wl = Workloads.__new__(Workloads)
                 wl.jvm_dir, wl.go_bin = "/calib", "/calib/calib_go"
-                v = Verdict(tmp, "auto")
+                v = Verdict(tmp, "auto", a.no_hints)
                 for i, res in enumerate(results):
                     p = {k: res[k] for k in res if k in POINT_KEYS}
                     argv, env, bargs, benv, hints = wl.command(p)
                     for k in list(res):
                         if k.startswith("pred_") or k in ("flagged", "severity", "verdict_source", "check_evidence",
-                                                          "check_message", "check_exit"):
+                                                          "check_message", "check_exit", "hints_used"):
                             del res[k]
                     res.update(v.ask(p, bargs, benv, hints, str(i)))
             finally:
@@ -467,7 +479,7 @@ def main():
         points = [p for p in points if p["runtime"] not in wl.missing]
         if not points:
             return SKIP
-        v = Verdict(tmp, a.verdict)
+        v = Verdict(tmp, a.verdict, a.no_hints)
         tag = "%d" % os.getpid()
         todo = [p for p in points if key(p) not in done]
         if a.limit:

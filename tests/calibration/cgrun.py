@@ -105,11 +105,12 @@ def remove_all():
 def run(argv, limit_bytes, name, env=None, timeout=180, interval=0.05, cwd=None, thrash_s=10.0):
     """Runs argv in a new memory cgroup limited to limit_bytes. Returns a dict of measurements.
 
-    A process that sits at the limit, faulting its own file pages back in (more than 300 major
-    faults a second with anonymous memory above 95% of the limit) for thrash_s seconds is
-    thrashing: it is killed and reported as such, like an OOM kill it is a run that failed for
-    want of memory (with the runtime's files charged to the cgroup the kernel often prefers
-    evicting libjvm's text to killing)."""
+    A process that sits at the limit, faulting its own file pages back in (more than 100 major
+    faults a second with anonymous memory above 93% of the limit) for thrash_s seconds, or that
+    is still running at the timeout with anonymous memory above 90% of the limit, is thrashing: it
+    is killed and reported as such. Like an OOM kill it is a run that failed for want of memory
+    (with the runtime's files charged to the cgroup the kernel often evicts libjvm's text and
+    the module image again and again instead of killing)."""
     cg = os.path.join(MEMCG_ROOT, PREFIX + name)
     os.mkdir(cg)
     _live.add(cg)
@@ -142,9 +143,9 @@ def run(argv, limit_bytes, name, env=None, timeout=180, interval=0.05, cwd=None,
                 majf = st.get("total_pgmajfault", 0)
                 if last_t is not None and now > last_t:
                     rate = (majf - last_majf) / (now - last_t)
-                    if rate > 300 and anon > 0.95 * limit_bytes:
+                    if rate > 100 and anon > 0.93 * limit_bytes:
                         thrash_since = thrash_since or now
-                    elif rate < 30:
+                    elif rate < 20:
                         thrash_since = None
                 last_majf, last_t = majf, now
             except (FileNotFoundError, ValueError):
@@ -158,6 +159,8 @@ def run(argv, limit_bytes, name, env=None, timeout=180, interval=0.05, cwd=None,
                 os.killpg(proc.pid, signal.SIGKILL)
                 break
             time.sleep(interval)
+        if timed_out and peak_anon > 0.90 * limit_bytes:
+            thrashed, timed_out = True, False
         stdout, stderr = proc.communicate()
         elapsed = time.monotonic() - t0
         rc = proc.returncode

@@ -2,19 +2,39 @@
 /* Calibration driver: memgate's off-heap estimate for one configuration through the library API
  * (heap.h), for when `memgate check` is not available. Not part of the product.
  *
- *   predict LIMIT_BYTES CLASSES THREADS DIRECT_BYTES [-e NAME=VALUE]... -- ARGS...
+ *   predict LIMIT_BYTES [-a ANNOTATION=VALUE]... [-e NAME=VALUE]... -- ARGS...
  *
- * CLASSES/THREADS/DIRECT_BYTES of "-" leave memgate's default. Prints one JSON object. */
+ * Annotations are the io.memgate.* hints (jvm.classes, jvm.threads: counts; jvm.direct,
+ * node.extra, dotnet.extra: sizes such as 64MiB); absent ones leave memgate's default.
+ * Prints one JSON object. */
+#include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "memgate/heap.h"
 
-static int hint(const char *s, uint64_t *v) {
-        if (strcmp(s, "-") == 0)
-                return 0;
-        return mg_parse_u64(s, v);
+static int hint(mg_offheap_params_t *p, const char *kv) {
+        static const struct {
+                const char *key;
+                bool size;
+                size_t off;
+        } known[] = {
+                { "io.memgate.jvm.classes=", false, offsetof(mg_offheap_params_t, jvm_classes) },
+                { "io.memgate.jvm.threads=", false, offsetof(mg_offheap_params_t, jvm_threads) },
+                { "io.memgate.jvm.direct=", true, offsetof(mg_offheap_params_t, jvm_direct) },
+                { "io.memgate.node.extra=", true, offsetof(mg_offheap_params_t, node_extra) },
+                { "io.memgate.dotnet.extra=", true, offsetof(mg_offheap_params_t, dotnet_extra) },
+        };
+        for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+                size_t n = strlen(known[i].key);
+                if (strncmp(kv, known[i].key, n) != 0)
+                        continue;
+                uint64_t *v = (uint64_t *) ((char *) p + known[i].off);
+                return known[i].size ? mg_parse_size(kv + n, v) : mg_parse_u64(kv + n, v);
+        }
+        return -EINVAL;
 }
 
 int main(int argc, char **argv) {
@@ -26,20 +46,20 @@ int main(int argc, char **argv) {
         size_t nenv = 0;
         int i;
 
-        if (argc < 6 || mg_parse_u64(argv[1], &limit) < 0) {
-                fprintf(stderr, "usage: predict LIMIT CLASSES THREADS DIRECT [-e NAME=VALUE]... -- ARGS...\n");
+        if (argc < 3 || mg_parse_u64(argv[1], &limit) < 0) {
+                fprintf(stderr, "usage: predict LIMIT [-a ANNOTATION=VALUE]... [-e NAME=VALUE]... -- ARGS...\n");
                 return 2;
         }
         mg_offheap_defaults(&p);
-        if (hint(argv[2], &p.jvm_classes) < 0 || hint(argv[3], &p.jvm_threads) < 0 ||
-            hint(argv[4], &p.jvm_direct) < 0) {
-                fprintf(stderr, "predict: bad hint\n");
-                return 2;
-        }
-        for (i = 5; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        for (i = 2; i < argc && strcmp(argv[i], "--") != 0; i++) {
                 if (strcmp(argv[i], "-e") == 0 && i + 1 < argc && nenv < 64)
                         env[nenv++] = argv[++i];
-                else {
+                else if (strcmp(argv[i], "-a") == 0 && i + 1 < argc) {
+                        if (hint(&p, argv[++i]) < 0) {
+                                fprintf(stderr, "predict: bad hint %s\n", argv[i]);
+                                return 2;
+                        }
+                } else {
                         fprintf(stderr, "predict: unexpected %s\n", argv[i]);
                         return 2;
                 }

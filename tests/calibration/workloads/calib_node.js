@@ -9,10 +9,9 @@ const v8 = require('v8');
 
 const oldMiB = Number(process.argv[2]);
 const bufferMiB = Number(process.argv[3] || 0);
-const fill = Number(process.argv[4] || 70);
+const fill = Number(process.argv[4] || 85);
 const settle = Number(process.argv[5] || 2);
 
-const oldSpace = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'old_space');
 const target = oldMiB * 1024 * 1024 * fill / 100;
 
 // Live data: arrays of small objects and strings, so the old space holds real V8 objects.
@@ -39,6 +38,7 @@ while (Date.now() < end) {
 }
 
 const h = v8.getHeapStatistics();
+const oldSpace = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'old_space');
 console.log(JSON.stringify({ heap_size_limit: h.heap_size_limit, used_heap_size: h.used_heap_size,
                              old_space_size: oldSpace ? oldSpace.space_size : 0, live_chunks: live.length,
                              buffers_mib: buffers.length, junk: junk > 0 }));
