@@ -65,6 +65,14 @@ def grid(name):
                 jvm(512, 328, classes=15000, threads=100, direct=128),
                 node(512, 256, buffers=32), node(1024, 968, buffers=128),
                 go(512, 384), go(512, 560)]
+    if name == "validate":
+        # Out of sample: limits, shapes and heaps the defaults were not fitted to.
+        for limit in (768, 1536, 3072):
+            for frac in (0.50, 0.65, 0.75, 0.85):
+                heap = int(limit * frac) // 8 * 8
+                for c, t, d in ((10000, 200, 64), (40000, 50, 16), (20000, 500, 0)):
+                    pts.append(jvm(limit, heap, classes=c, threads=t, direct=d))
+        return pts
     if name != "full":
         raise SystemExit("calibration: unknown grid %r" % name)
     # JVM: per limit, heaps from 40% to 95% of the limit, for a centre shape (15k classes, 100
@@ -407,7 +415,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run")
-    r.add_argument("--grid", default="short", choices=["short", "full", "repro"])
+    r.add_argument("--grid", default="short", choices=["short", "full", "repro", "validate"])
     r.add_argument("--runtimes", default="jvm,node,go")
     r.add_argument("--out", default=None, help="directory for results.jsonl and table.md")
     r.add_argument("--resume", action="store_true", help="skip points already in OUT/results.jsonl")

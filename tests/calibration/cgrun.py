@@ -141,13 +141,16 @@ def run(argv, limit_bytes, name, env=None, timeout=180, interval=0.05, cwd=None,
                 peak_rss = max(peak_rss, _rss(cg))
                 now = time.monotonic()
                 majf = st.get("total_pgmajfault", 0)
-                if last_t is not None and now > last_t:
+                # The fault rate over the last second (single 50 ms samples are too noisy).
+                if last_t is None:
+                    last_majf, last_t = majf, now
+                elif now - last_t >= 1.0:
                     rate = (majf - last_majf) / (now - last_t)
                     if rate > 100 and anon > 0.93 * limit_bytes:
-                        thrash_since = thrash_since or now
+                        thrash_since = thrash_since or last_t
                     elif rate < 20:
                         thrash_since = None
-                last_majf, last_t = majf, now
+                    last_majf, last_t = majf, now
             except (FileNotFoundError, ValueError):
                 pass
             if thrash_since is not None and time.monotonic() - thrash_since > thrash_s:
