@@ -513,8 +513,13 @@ def main():
         print()
         report(results)
         if a.strict and not acceptable(fig):
-            print("calibration: FAILED: a killed point went unflagged or more than 10% of comfortable"
-                  " points were flagged", flush=True)
+            f = fig.get("all", {})
+            if f.get("unknown"):
+                print("calibration: FAILED: memgate gave no verdict on %d points (see check_error in %s)"
+                      % (f["unknown"], jsonl), flush=True)
+            else:
+                print("calibration: FAILED: a killed point went unflagged or more than 10% of comfortable"
+                      " points were flagged", flush=True)
             return 1
         return 0
     finally:
