@@ -233,6 +233,8 @@ int mg_parse_size(const char *s, uint64_t *ret) {
                 {"KB", MG_KIB},  {"KiB", MG_KIB},   {"m", MG_MIB},     {"M", MG_MIB},     {"MB", MG_MIB},
                 {"MiB", MG_MIB}, {"g", MG_GIB},     {"G", MG_GIB},     {"GB", MG_GIB},    {"GiB", MG_GIB},
                 {"t", MG_GIB * 1024}, {"T", MG_GIB * 1024}, {"TB", MG_GIB * 1024}, {"TiB", MG_GIB * 1024},
+                /* Kubernetes quantities, as people copy them from resource limits. */
+                {"Ki", MG_KIB},  {"Mi", MG_MIB},    {"Gi", MG_GIB},    {"Ti", MG_GIB * 1024},
         };
         if (!s)
                 return -EINVAL;

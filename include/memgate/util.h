@@ -65,7 +65,7 @@ int mg_parse_u64_n(const char *s, size_t n, uint64_t *ret);
 /* Strict signed decimal. */
 int mg_parse_i64(const char *s, int64_t *ret);
 
-/* A size for people: digits and an optional binary unit (B, k/K/KB/KiB, M/MB/MiB, G/GB/GiB, T):
+/* A size for people: digits and an optional binary unit (B, k/K/KB/KiB/Ki, M/MB/MiB/Mi, G/GB/GiB/Gi, T):
  * "512M" -> 536870912. -ERANGE on overflow, -EINVAL on anything else. */
 int mg_parse_size(const char *s, uint64_t *ret);
 

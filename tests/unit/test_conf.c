@@ -83,6 +83,8 @@ Test(conf, sizes_accept_binary_units) {
         cr_assert_eq(v, 2 * MG_GIB);
         cr_assert_eq(mg_parse_size("64kB", &v), 0);
         cr_assert_eq(v, 65536);
+        cr_assert_eq(mg_parse_size("32Mi", &v), 0, "Kubernetes spelling");
+        cr_assert_eq(v, 32 * MG_MIB);
         cr_assert_eq(mg_parse_size("7", &v), 0);
         cr_assert_eq(v, 7);
         cr_assert_eq(mg_parse_size("17179869184G", &v), -ERANGE);
