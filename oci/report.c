@@ -146,6 +146,7 @@ static void model(out_t *o, const mg_model_t *m) {
         }
         open_map(o);
         ku64(o, "memavailable_kb", m->memavailable_kb);
+        ki64(o, "memavailable_unclamped_kb", m->memavailable_unclamped_kb);
         if (m->have_kernel_memavailable)
                 ku64(o, "kernel_memavailable_kb", m->kernel_memavailable_kb);
         else
@@ -155,11 +156,14 @@ static void model(out_t *o, const mg_model_t *m) {
         ku64(o, "memfree_kb", m->memfree_kb);
         ku64(o, "pagecache_kb", m->pagecache_kb);
         ku64(o, "reclaimable_kb", m->reclaimable_kb);
+        ku64(o, "pagecache_credit_kb", m->pagecache_credit_kb);
+        ku64(o, "reclaimable_credit_kb", m->reclaimable_credit_kb);
         ku64(o, "totalreserve_kb", m->totalreserve_kb);
         ku64(o, "wmark_min_kb", m->wmark_min_kb);
         ku64(o, "wmark_low_kb", m->wmark_low_kb);
         ku64(o, "wmark_high_kb", m->wmark_high_kb);
         ku64(o, "default_min_free_kbytes", m->default_min_free_kbytes);
+        ku64(o, "default_totalreserve_kb", m->default_totalreserve_kb);
         ki64(o, "overcommit_memory", m->overcommit_memory);
         kstr(o, "heuristic", heuristic_name(m->heuristic));
         ku64(o, "commit_limit_kb", m->commit_limit_kb);
