@@ -7,9 +7,9 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <syslog.h>
 
 #include "memgate/atomic.h"
+#include "memgate/log.h"
 #include "memgate/oci.h"
 #include "memgate/report.h"
 #include "memgate/sandbox.h"
@@ -152,16 +152,17 @@ done:
 void mg_front_log_findings(const char *ident, const char *id, const mg_report_t *r) {
         if (!id)
                 id = "?";
-        openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
-        syslog(LOG_INFO, "container %s: verdict %s%s", id, mg_verdict_name(r->verdict),
+        mg_log_t log;
+        mg_log_open(&log, ident, NULL);
+        mg_log(&log, LOG_INFO, "container %s: verdict %s%s", id, mg_verdict_name(r->verdict),
                r->policy_downgraded ? " (a refusal downgraded by policy)" : "");
         for (size_t i = 0; i < r->n; i++) {
                 const mg_finding_t *f = &r->findings[i];
                 int prio = f->severity == MG_SEV_REFUSE ? LOG_ERR : f->severity == MG_SEV_WARN ? LOG_WARNING : LOG_INFO;
-                syslog(prio, "container %s: %s (%s): %s%s%s", id, mg_severity_name(f->severity), f->code,
+                mg_log(&log, prio, "container %s: %s (%s): %s%s%s", id, mg_severity_name(f->severity), f->code,
                        f->message, f->fix[0] ? "; " : "", f->fix);
         }
-        closelog();
+        mg_log_close(&log);
 }
 
 void mg_front_write_report(int dirfd, const mg_report_ctx_t *ctx) {
@@ -177,9 +178,10 @@ void mg_front_write_report(int dirfd, const mg_report_ctx_t *ctx) {
 static int hook_failure(bool fail_closed, const mg_error_t *err) {
         eprint("memgate: %s: %s\n", fail_closed ? "error, refusing (fail closed)" : "error, allowing (fail open)",
                err->msg);
-        openlog("memgate", LOG_PID | LOG_NDELAY, LOG_DAEMON);
-        syslog(LOG_ERR, "internal error (%s): %s", fail_closed ? "fail closed" : "fail open", err->msg);
-        closelog();
+        mg_log_t log;
+        mg_log_open(&log, "memgate", NULL);
+        mg_log(&log, LOG_ERR, "internal error (%s): %s", fail_closed ? "fail closed" : "fail open", err->msg);
+        mg_log_close(&log);
         return fail_closed ? MG_EXIT_REFUSE : MG_EXIT_ALLOW;
 }
 
