@@ -91,3 +91,41 @@ Test(conf, sizes_accept_binary_units) {
         cr_assert_eq(mg_parse_size("1.5G", &v), -EINVAL);
         cr_assert_eq(mg_parse_size("G", &v), -EINVAL);
 }
+
+/* The shipped example lists every default: parsing it must change nothing. */
+Test(conf, shipped_example_is_the_defaults) {
+        char path[1024];
+        snprintf(path, sizeof(path), "%s/contrib/memgate.conf.example", getenv("MEMGATE_SRC"));
+        mg_conf_t d, c;
+        mg_conf_defaults(&d);
+        mg_conf_defaults(&c);
+        c.offheap.jvm_classes = 1; /* so that "unchanged" is something the file must restore */
+        mg_error_t err = {0};
+        cr_assert_eq(mg_conf_load(path, true, &c, &err), 0, "%s", err.msg);
+#define SAME(f) cr_assert_eq(c.f, d.f, "memgate.conf.example: %s differs from the default", #f)
+        SAME(policy);
+        SAME(allow_opt_out);
+        SAME(fail_closed);
+        SAME(heuristic);
+        SAME(runtime_reserve_kb);
+        SAME(go_start_kb);
+        SAME(jvm_start_extra_kb);
+        SAME(watermark_warn_percent);
+        SAME(write_report);
+        SAME(syslog);
+        SAME(offheap.jvm_classes);
+        SAME(offheap.jvm_threads);
+        SAME(offheap.jvm_metaspace_base);
+        SAME(offheap.jvm_bytes_per_class);
+        SAME(offheap.jvm_code_cache);
+        SAME(offheap.jvm_thread_stack);
+        SAME(offheap.jvm_gc_percent);
+        SAME(offheap.jvm_direct);
+        SAME(offheap.jvm_other);
+        SAME(offheap.node_young);
+        SAME(offheap.node_extra);
+        SAME(offheap.go_headroom_percent);
+        SAME(offheap.go_fixed);
+        SAME(offheap.dotnet_extra);
+#undef SAME
+}
