@@ -32,32 +32,25 @@ static int open_prefixes(const mg_cg_hier_t *h, const char *path, int *fds, size
                 return mg_error_set(err, -errno, "%s: %s", h->mount, strerror(errno));
         opened = 1;
 
-        for (p = path; *p;) {
+        const char *nm;
+        size_t n;
+        for (p = path; mg_path_next(&p, &nm, &n);) {
                 char name[256];
-                const char *e;
-                size_t n;
 
-                if (*p == '/') {
-                        p++;
-                        continue;
-                }
-                e = strchrnul(p, '/');
-                n = (size_t)(e - p);
                 if (total >= max || n >= sizeof(name))
                         return mg_error_set(err, -E2BIG, "cgroup path \"%.80s\" too deep or long", path);
-                memcpy(name, p, n);
+                memcpy(name, nm, n);
                 name[n] = '\0';
                 if (opened == total) {
                         int fd = openat(fds[opened - 1], name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                         if (fd >= 0)
                                 fds[opened++] = fd;
                         else if (errno != ENOENT)
-                                return mg_error_set(err, -errno, "%s%.*s: %s", h->mount, (int)(e - path), path,
+                                return mg_error_set(err, -errno, "%s%.*s: %s", h->mount, (int)(p - path), path,
                                                     errno == ENOTDIR ? "not a cgroup directory (or a symlink)"
                                                                      : strerror(errno));
                 }
                 total++;
-                p = e;
         }
         *ret_total = total;
         return (int)opened;

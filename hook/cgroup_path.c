@@ -23,31 +23,23 @@ int mg_cgroup_path_normalize(const char *path, char **ret_path, mg_error_t *err)
         if (!out)
                 return mg_error_set(err, -ENOMEM, "out of memory");
 
-        for (const char *p = path; *p;) {
-                const char *e;
-                size_t n;
-
-                if (*p == '/') {
-                        p++;
-                        continue;
-                }
-                e = strchrnul(p, '/');
-                n = (size_t)(e - p);
-                if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
-                        return mg_error_set(err, -EINVAL, "cgroup path \"%s\" contains \"%.*s\"", path, (int)n, p);
+        const char *p = path, *nm;
+        size_t n;
+        while (mg_path_next(&p, &nm, &n)) {
+                if ((n == 1 && nm[0] == '.') || (n == 2 && nm[0] == '.' && nm[1] == '.'))
+                        return mg_error_set(err, -EINVAL, "cgroup path \"%s\" contains \"%.*s\"", path, (int)n, nm);
                 if (n > NAME_MAX_BYTES)
                         return mg_error_set(err, -ENAMETOOLONG, "cgroup path \"%.64s...\" has a name longer than %d bytes",
                                             path, NAME_MAX_BYTES);
                 for (size_t i = 0; i < n; i++)
-                        if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
+                        if ((unsigned char)nm[i] < 0x20 || nm[i] == 0x7f)
                                 return mg_error_set(err, -EINVAL, "cgroup path \"%.64s\" contains a control character", path);
                 if (++depth >= MG_CGROUP_DEPTH_MAX)
                         return mg_error_set(err, -E2BIG, "cgroup path \"%.64s...\" is deeper than %d levels", path,
                                             MG_CGROUP_DEPTH_MAX - 1);
                 out[o++] = '/';
-                memcpy(out + o, p, n);
+                memcpy(out + o, nm, n);
                 o += n;
-                p = e;
         }
         if (o == 0)
                 out[o++] = '/';

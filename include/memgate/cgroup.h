@@ -6,6 +6,8 @@
 #ifndef MEMGATE_CGROUP_H
 #define MEMGATE_CGROUP_H
 
+#include <string.h>
+
 #include "memgate/checks.h"
 #include "memgate/host.h"
 #include "memgate/util.h"
@@ -64,6 +66,20 @@ uint64_t mg_cgroup_limit_with_spec(const mg_cgroup_t *cg, uint64_t spec_limit, c
 uint64_t mg_cgroup_own_limit(const mg_cgroup_t *cg);
 
 /* --- pure parsers, exposed for tests and fuzzing --- */
+
+/* Walks a '/'-separated path one name at a time, repeated slashes skipped: sets the name and its
+ * length and moves *p past it; false at the end. */
+static inline bool mg_path_next(const char **p, const char **ret_name, size_t *ret_len) {
+        while (**p == '/')
+                (*p)++;
+        if (!**p)
+                return false;
+        size_t n = strcspn(*p, "/");
+        *ret_name = *p;
+        *ret_len = n;
+        *p += n;
+        return true;
+}
 
 /* The path of one hierarchy in /proc/<pid>/cgroup text: the v1 line whose controller list holds
  * exactly `controller`, or the v2 line "0::/path" when controller is NULL. -ENOENT when absent. */
