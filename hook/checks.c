@@ -399,10 +399,10 @@ static void check_offheap(const mg_input_t *in, const mg_heap_t *heap, uint64_t 
                                   mg_runtime_name(heap->runtime));
         } else if (limit - hb < est.total_bytes) {
                 f = mg_report_add(r, "offheap-margin", MG_SEV_WARN,
-                                  "%s %s leaves %s of %s %s for everything beyond the heap; the %s needs about %s "
-                                  "there (%s)",
+                                  "%s %s leaves %s of %s %s for everything beyond the heap; the runtime needs "
+                                  "about %s there (%s)",
                                   mg_runtime_name(heap->runtime), what, FMT(limit - hb, a), limit_src, FMT(limit, b),
-                                  mg_runtime_name(heap->runtime), FMT(est.total_bytes, c), parts);
+                                  FMT(est.total_bytes, c), parts);
         }
         if (!f)
                 return;
