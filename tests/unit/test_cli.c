@@ -572,3 +572,37 @@ Test(cli, precreate_evaluates_under_the_seccomp_filter) {
         tu_rmrf(trace);
         free(trace);
 }
+
+/* A real memgate hook whose confined evaluation breaks the seccomp rules (a preloaded library
+ * calls mkdir inside the first JSON parse): the kernel kills the child with SIGSYS, and the parent
+ * turns that into the documented policy instead of a killed hook, which runc would take as a
+ * refusal. */
+Test(cli, a_killed_evaluation_fails_open_or_closed) {
+        const char *so = getenv("MEMGATE_PRELOAD_FORBIDDEN");
+        if (!so || !*so)
+                cr_skip_test("SKIP: MEMGATE_PRELOAD_FORBIDDEN is not set: run through ctest");
+        use_peer("procfs/vm-6.18-24g-default");
+        char *b = bundle_with("generated/runc-1.1.5-spec.json", NULL);
+        char forbidden[600];
+        snprintf(forbidden, sizeof(forbidden), "%s/forbidden", b);
+        setenv("LD_PRELOAD", so, 1);
+        setenv("MEMGATE_FORBIDDEN_DIR", forbidden, 1);
+        setenv("ASAN_OPTIONS", "verify_asan_link_order=0:detect_leaks=0", 1); /* Sanitize builds */
+        char *st = state_for(b, "creating");
+        char *argv[] = {(char *)tu_bin(), "hook", "--procfs", procfs, "--sysfs", sysfs, NULL};
+        tu_proc_t p;
+        run(argv, st, &p);
+        cr_assert_eq(p.status, 0, "fail open: %s", p.err);
+        cr_assert(strstr(p.err, "killed by signal 31"), "%s", p.err);
+        cr_assert(strstr(p.err, "error, allowing (fail open)"), "%s", p.err);
+        cr_assert_neq(access(forbidden, F_OK), 0, "mkdir went through: no filter in the child");
+        tu_proc_free(&p);
+        char *argv2[] = {(char *)tu_bin(), "hook", "--fail-closed", "--procfs", procfs, "--sysfs", sysfs, NULL};
+        run(argv2, st, &p);
+        cr_assert_eq(p.status, 1, "fail closed: %s", p.err);
+        cr_assert(strstr(p.err, "error, refusing (fail closed)"), "%s", p.err);
+        tu_proc_free(&p);
+        free(st);
+        tu_rmrf(b);
+        free(b);
+}
