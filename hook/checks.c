@@ -301,8 +301,8 @@ static void check_commit(const mg_input_t *in, const mg_heap_t *heap, uint64_t l
 
 /* ---- offheap-margin ------------------------------------------------------------------------ */
 
-/* Reads a count or size hint from an annotation; a bad value becomes a finding, never a silent
- * default. */
+/* Reads a count or size hint from an annotation; with r, a bad value becomes a finding, never a
+ * silent default. */
 static void hint(const mg_input_t *in, mg_report_t *r, const char *key, bool size, uint64_t *val) {
         const char *v = annotation(in, key);
         if (!v)
@@ -313,6 +313,8 @@ static void hint(const mg_input_t *in, mg_report_t *r, const char *key, bool siz
                 *val = u;
                 return;
         }
+        if (!r)
+                return;
         mg_finding_t *f = mg_report_add(r, "annotation-invalid", MG_SEV_WARN,
                                         "annotation %s=\"%.64s\" is not a valid %s; the default %" PRIu64 " is used",
                                         key, v, size ? "size" : "count", *val);
@@ -320,8 +322,11 @@ static void hint(const mg_input_t *in, mg_report_t *r, const char *key, bool siz
         mg_ev_str(f, "annotation", key);
 }
 
-static void offheap_params(const mg_input_t *in, mg_report_t *r, mg_offheap_params_t *p) {
-        *p = in->conf->offheap;
+void mg_offheap_params_for(const mg_input_t *in, mg_report_t *r, mg_offheap_params_t *p) {
+        if (in->conf)
+                *p = in->conf->offheap;
+        else
+                mg_offheap_defaults(p);
         hint(in, r, "io.memgate.jvm.classes", false, &p->jvm_classes);
         hint(in, r, "io.memgate.jvm.threads", false, &p->jvm_threads);
         hint(in, r, "io.memgate.jvm.direct", true, &p->jvm_direct);
@@ -368,7 +373,7 @@ static void check_offheap(const mg_input_t *in, const mg_heap_t *heap, uint64_t 
         if (!hb)
                 return;
         mg_offheap_params_t p;
-        offheap_params(in, r, &p);
+        mg_offheap_params_for(in, r, &p);
         mg_offheap_t est;
         mg_offheap_estimate(heap, hb, &p, &est);
         r->judged_heap = true;
@@ -519,7 +524,10 @@ void mg_evaluate(const mg_input_t *in, mg_report_t *ret) {
         check_commit(in, in->container ? &heap : NULL, limit, r);
         if (in->container)
                 check_offheap(in, &heap, limit, r);
-        mg_check_picture(in, r);
+        /* The picture checks get the heap found above instead of scanning args and env again. */
+        mg_input_t with_heap = *in;
+        with_heap.heap = in->container ? &heap : NULL;
+        mg_check_picture(&with_heap, r);
         apply_policy(in, r);
 }
 

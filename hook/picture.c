@@ -75,39 +75,28 @@ static bool node_allowed(const allowed_t *a, int node) {
 
 /* ---- parent-limit -------------------------------------------------------------------------- */
 
-static void quiet_hint(const mg_input_t *in, const char *key, bool size, uint64_t *val) {
-        const char *v = mg_kv_find(in->container->annotations, in->container->nannotations, key);
-        uint64_t u;
-        /* A bad value is reported by offheap-margin; here it just keeps the default. */
-        if (v && (size ? mg_parse_size(v, &u) : mg_parse_u64(v, &u)) == 0 && u <= (size ? 1ULL << 50 : 100000000ULL))
-                *val = u;
-}
-
 /* The container's heap plus what its runtime needs beyond it, under limit; 0 when unknown. */
 static uint64_t heap_need(const mg_input_t *in, uint64_t limit, uint64_t *ret_heap, uint64_t *ret_offheap) {
         const mg_container_t *c = in->container;
         mg_offheap_params_t p;
         mg_offheap_t est;
-        mg_heap_t h;
+        mg_heap_t found;
+        const mg_heap_t *h = in->heap;
         uint64_t heap;
 
         *ret_heap = *ret_offheap = 0;
-        mg_heap_detect(c->args, c->nargs, c->env, c->nenv, &h);
-        if (h.runtime == MG_RT_NONE)
+        if (!h) {
+                mg_heap_detect(c->args, c->nargs, c->env, c->nenv, &found);
+                h = &found;
+        }
+        if (h->runtime == MG_RT_NONE)
                 return 0;
-        heap = mg_heap_effective(&h, limit);
+        heap = mg_heap_effective(h, limit);
         if (!heap)
                 return 0;
-        if (in->conf)
-                p = in->conf->offheap;
-        else
-                mg_offheap_defaults(&p);
-        quiet_hint(in, "io.memgate.jvm.classes", false, &p.jvm_classes);
-        quiet_hint(in, "io.memgate.jvm.threads", false, &p.jvm_threads);
-        quiet_hint(in, "io.memgate.jvm.direct", true, &p.jvm_direct);
-        quiet_hint(in, "io.memgate.node.extra", true, &p.node_extra);
-        quiet_hint(in, "io.memgate.dotnet.extra", true, &p.dotnet_extra);
-        mg_offheap_estimate(&h, heap, &p, &est);
+        /* Bad hints are reported once, by offheap-margin. */
+        mg_offheap_params_for(in, NULL, &p);
+        mg_offheap_estimate(h, heap, &p, &est);
         *ret_heap = heap;
         *ret_offheap = est.total_bytes;
         return mg_sat_add(heap, est.total_bytes);

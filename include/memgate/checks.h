@@ -6,6 +6,7 @@
 #include "memgate/conf.h"
 #include "memgate/container.h"
 #include "memgate/finding.h"
+#include "memgate/heap.h"
 #include "memgate/host.h"
 #include "memgate/model.h"
 
@@ -19,9 +20,16 @@ typedef struct mg_input {
         bool policy_forced;              /* --policy given on the command line */
         uint64_t effective_limit_bytes;  /* smallest limit of the cgroup and its ancestors; 0 = none known */
         const struct mg_cgroup *cgroup;  /* the container's memory cgroup and ancestors, or NULL */
+        const mg_heap_t *heap;           /* the container's heap settings, as mg_evaluate found them
+                                            for every check; NULL: a check finds them itself */
 } mg_input_t;
 
 void mg_evaluate(const mg_input_t *in, mg_report_t *ret);
+
+/* The off-heap estimate's parameters for this container: memgate.conf's (the defaults without a
+ * conf), then the container's io.memgate.* hints. A bad hint keeps the default; with r it is also
+ * reported as annotation-invalid (offheap-margin does that, so other checks pass NULL). */
+void mg_offheap_params_for(const mg_input_t *in, mg_report_t *r, mg_offheap_params_t *ret);
 
 /* The annotations an evaluation yields (io.memgate.verdict, io.memgate.findings, ...).
  * Fills up to max entries with heap-allocated strings; returns the count. */
