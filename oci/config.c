@@ -36,13 +36,9 @@ int mg_oci_parse_config(const char *buf, size_t len, const char *name, mg_contai
         if (!YAJL_IS_OBJECT(root))
                 return mg_error_set(err, -EINVAL, "%s: must be a JSON object, got %s", name, mg_json_type_name(root));
 
-        r = mg_json_get_string(root, PN("ociVersion"), name, &c.oci_version, err);
+        r = mg_json_get_required_string(root, "ociVersion", name, &c.oci_version, err);
         if (r < 0)
                 goto fail;
-        if (!c.oci_version) {
-                r = mg_error_set(err, -EINVAL, "%s: \"ociVersion\" is required", name);
-                goto fail;
-        }
 
         if ((r = mg_json_get_object_present(root, PN("linux"), name, &c.is_linux, err)) < 0)
                 goto fail;

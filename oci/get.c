@@ -396,3 +396,14 @@ int mg_json_get_object_present(yajl_val root, const char *const *path, size_t n,
         *ret = present;
         return 0;
 }
+
+int mg_json_get_required_string(yajl_val root, const char *field, const char *name, char **ret, mg_error_t *err) {
+        char *s = NULL;
+        int r = mg_json_get_string(root, PN(field), name, &s, err);
+        if (r < 0)
+                return r;
+        if (!s)
+                return mg_error_set(err, -EINVAL, "%s: \"%s\" is required", name, field);
+        *ret = s;
+        return 0;
+}

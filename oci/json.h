@@ -59,6 +59,8 @@ int mg_json_visit(yajl_val root, const char *const *path, size_t n, mg_json_visi
  * null_resets (a Go pointer such as memory.limit), then it means absent again. */
 int mg_json_get_string(yajl_val root, const char *const *path, size_t n, const char *name, char **ret,
                        mg_error_t *err);
+/* A top-level string field the document must have: missing (or null) is an error naming it. */
+int mg_json_get_required_string(yajl_val root, const char *field, const char *name, char **ret, mg_error_t *err);
 int mg_json_get_int64(yajl_val root, const char *const *path, size_t n, const char *name, int64_t min,
                       int64_t max, bool null_resets, bool *ret_have, int64_t *ret, mg_error_t *err);
 /* Array of strings (a Go slice: null resets it; a null element is ""). */

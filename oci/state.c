@@ -9,17 +9,6 @@
 
 static const char *const known_status[] = { "creating", "created", "running", "stopped" };
 
-static int required_string(yajl_val root, const char *field, const char *name, char **ret, mg_error_t *err) {
-        char *s = NULL;
-        int r = mg_json_get_string(root, PN(field), name, &s, err);
-        if (r < 0)
-                return r;
-        if (!s)
-                return mg_error_set(err, -EINVAL, "%s: \"%s\" is required", name, field);
-        *ret = s;
-        return 0;
-}
-
 int mg_oci_parse_state(const char *buf, size_t len, const char *name, mg_state_t *ret, mg_error_t *err) {
         _cleanup_yajl_ yajl_val root = NULL;
         mg_state_t s = {};
@@ -34,10 +23,10 @@ int mg_oci_parse_state(const char *buf, size_t len, const char *name, mg_state_t
         if (!YAJL_IS_OBJECT(root))
                 return mg_error_set(err, -EINVAL, "%s: must be a JSON object, got %s", name, mg_json_type_name(root));
 
-        if ((r = required_string(root, "ociVersion", name, &s.oci_version, err)) < 0 ||
-            (r = required_string(root, "id", name, &s.id, err)) < 0 ||
-            (r = required_string(root, "status", name, &s.status, err)) < 0 ||
-            (r = required_string(root, "bundle", name, &s.bundle, err)) < 0 ||
+        if ((r = mg_json_get_required_string(root, "ociVersion", name, &s.oci_version, err)) < 0 ||
+            (r = mg_json_get_required_string(root, "id", name, &s.id, err)) < 0 ||
+            (r = mg_json_get_required_string(root, "status", name, &s.status, err)) < 0 ||
+            (r = mg_json_get_required_string(root, "bundle", name, &s.bundle, err)) < 0 ||
             (r = mg_json_get_string(root, PN("root"), name, &s.root, err)) < 0 ||
             (r = mg_json_get_int64(root, PN("pid"), name, 0, INT32_MAX, false, &have_pid, &s.pid, err)) < 0 ||
             (r = mg_json_get_kv(root, PN("annotations"), name, &s.annotations, &s.nannotations, err)) < 0)
