@@ -17,7 +17,7 @@ import time
 
 here = os.path.dirname(os.path.abspath(__file__))
 src = os.path.dirname(os.path.dirname(here))
-peer = os.environ.get("MEMGATE_PEER", os.path.join(os.path.dirname(src), "shared", "peer"))
+peer = os.environ.get("MEMGATE_PEER", os.path.join(src, "tests", "fixtures", "peer"))
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--runs", type=int, default=200)

@@ -2,19 +2,19 @@
 # SPDX-License-Identifier: Apache-2.0
 # Runs every fuzz-* target for SECONDS each and fails on the first crash, leak or sanitizer
 # report. The corpus lives in the build directory (fuzz-corpus/<target>), seeded at run time from
-# tests/fixtures, ../shared/peer and a few inline strings; nothing is copied into the repository.
+# tests/fixtures (the real peer documents in tests/fixtures/peer included) and a few inline strings.
 # Crash inputs are kept as fuzz-corpus/crashes/<target>-crash-*.
 #
 # usage: tests/fuzz/run-fuzzers.sh SECONDS [BUILD_DIR] [TARGET...]
 #   BUILD_DIR: a build configured with -DCMAKE_C_COMPILER=clang -DMEMGATE_FUZZ=ON (default
-#   build-fuzz). MEMGATE_PEER overrides the shared/peer directory.
+#   build-fuzz). MEMGATE_PEER overrides the peer directory.
 set -eu
 secs=${1:?usage: run-fuzzers.sh SECONDS [BUILD_DIR] [TARGET...]}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${2:-$src/build-fuzz}
 [ $# -ge 2 ] && shift 2 || shift $#
 targets=${*:-state config conf meminfo zoneinfo buddyinfo cgroup heap shell}
-peer=${MEMGATE_PEER:-$src/../shared/peer}
+peer=${MEMGATE_PEER:-$src/tests/fixtures/peer}
 fix=$src/tests/fixtures
 corpus=$build/fuzz-corpus
 mkdir -p "$corpus/crashes"

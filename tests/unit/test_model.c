@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The kernel model against the kernel itself: every real capture in shared/peer/procfs must be
+/* The kernel model against the kernel itself: every real capture in tests/fixtures/peer/procfs must be
  * reproduced from its own numbers, and so must the live machine. */
 #include <criterion/criterion.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* oci/: the state and config parsers on every real document in ../shared/peer/ and on malformed,
+/* oci/: the state and config parsers on every real document in tests/fixtures/peer/ and on malformed,
  * deep, huge and ambiguous ones; re-emitting a config with annotations; the JSON report. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The host readers (hook/procfs.c, hook/procfs_zone.c) on the real captures in shared/peer, the
+/* The host readers (hook/procfs.c, hook/procfs_zone.c) on the real captures in tests/fixtures/peer, the
  * generated fixture trees, the live /proc, and on broken input. */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -151,7 +151,7 @@ Test(procfs, live_proc) {
         for (size_t i = 0; i < host.nzones; i++)
                 managed += host.zones[i].managed;
         /* Zones never manage more than MemTotal; on VMs with deferred struct-page init they can
-         * show far less (see shared/peer/README.md), so only the upper bound is checked. */
+         * show far less (see tests/fixtures/peer/README.md), so only the upper bound is checked. */
         uint64_t total_pages = mi(&host, "MemTotal") / host.page_kb;
         cr_assert_gt(managed, 0);
         cr_assert_leq(managed, total_pages + total_pages / 50, "managed %lu vs MemTotal pages %lu",
