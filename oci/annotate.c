@@ -7,8 +7,9 @@
 
 #include <yajl/yajl_gen.h>
 
+#include "memgate/oci/annotate.h"
+
 #include "json.h"
-#include "memgate/oci.h"
 
 DEFINE_CLEANUP_FUNC(yajl_gen, yajl_gen_free)
 

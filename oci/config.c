@@ -3,8 +3,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "memgate/oci/parse.h"
+
 #include "json.h"
-#include "memgate/oci.h"
 
 /* linux.resources.memory.{limit,swap,reservation}: Go *int64. -1 is "unlimited" (runc writes
  * "max"), 0 is what some tools write for "not set"; other negatives make runc fail. */

@@ -2,8 +2,11 @@
 /* Owning and looking things up in the plain structs of container.h. */
 #include <string.h>
 
-#include "json.h"
-#include "memgate/container.h"
+#include "memgate/oci/container.h"
+
+#include <stdlib.h>
+
+#include "memgate/util/strv.h"
 
 void mg_state_free(mg_state_t *s) {
         if (!s)
@@ -13,7 +16,7 @@ void mg_state_free(mg_state_t *s) {
         free(s->status);
         free(s->bundle);
         free(s->root);
-        mg_kv_free_all(s->annotations, s->nannotations);
+        mg_kv_free(s->annotations, s->nannotations);
         *s = (mg_state_t){};
 }
 
@@ -23,11 +26,24 @@ void mg_container_free(mg_container_t *c) {
         free(c->oci_version);
         mg_strv_free_n(c->args, c->nargs);
         mg_strv_free_n(c->env, c->nenv);
-        mg_kv_free_all(c->annotations, c->nannotations);
+        mg_kv_free(c->annotations, c->nannotations);
         free(c->cgroups_path);
         free(c->cpuset_mems);
         free(c->root_path);
         *c = (mg_container_t){};
+}
+
+void mg_kv_clear(mg_kv_t *kv, size_t n) {
+        for (size_t i = 0; kv && i < n; i++) {
+                free(kv[i].key);
+                free(kv[i].value);
+                kv[i] = (mg_kv_t){};
+        }
+}
+
+void mg_kv_free(mg_kv_t *kv, size_t n) {
+        mg_kv_clear(kv, n);
+        free(kv);
 }
 
 const char *mg_kv_find(const mg_kv_t *kv, size_t n, const char *key) {

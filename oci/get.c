@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "memgate/util/number.h"
 
 bool mg_json_key_match(const char *key, const char *field) {
         const unsigned char *k = (const unsigned char *)key;
@@ -174,14 +175,6 @@ int mg_json_get_int64(yajl_val root, const char *const *path, size_t n, const ch
 
 /* ---- string arrays ---- */
 
-void mg_strv_free_n(char **v, size_t n) {
-        if (!v)
-                return;
-        for (size_t i = 0; i < n; i++)
-                free(v[i]);
-        free(v);
-}
-
 struct strv_ctx {
         char **v;
         size_t n;
@@ -244,16 +237,6 @@ int mg_json_get_strv(yajl_val root, const char *const *path, size_t n, const cha
 }
 
 /* ---- objects of strings ---- */
-
-void mg_kv_free_all(mg_kv_t *kv, size_t n) {
-        if (!kv)
-                return;
-        for (size_t i = 0; i < n; i++) {
-                free(kv[i].key);
-                free(kv[i].value);
-        }
-        free(kv);
-}
 
 struct kv_ctx {
         mg_kv_t *kv;
@@ -332,7 +315,7 @@ static int cb_kv(yajl_val v, const char *path, void *userdata, mg_error_t *err) 
         struct kv_ctx *c = userdata;
 
         if (!v || YAJL_IS_NULL(v)) { /* a map set to nil */
-                mg_kv_free_all(c->kv, c->n);
+                mg_kv_free(c->kv, c->n);
                 *c = (struct kv_ctx){};
                 return 0;
         }
@@ -364,7 +347,7 @@ int mg_json_get_kv(yajl_val root, const char *const *path, size_t n, const char 
         if (r >= 0)
                 r = kv_dedup(&c, path[n - 1], err);
         if (r < 0) {
-                mg_kv_free_all(c.kv, c.n);
+                mg_kv_free(c.kv, c.n);
                 return mg_error_prefix(err, "%s", name);
         }
         *ret = c.kv;

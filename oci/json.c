@@ -5,7 +5,8 @@
 #include <string.h>
 
 #include "json.h"
-#include "memgate/oci.h"
+#include "memgate/oci/parse.h"
+#include "memgate/util/number.h"
 
 /* One scan for both limits: nesting depth, and the number of values (each opening bracket and
  * each comma starts one; an object member counts once), which is what yajl's tree costs memory

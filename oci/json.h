@@ -18,9 +18,13 @@
 
 #include <yajl/yajl_tree.h>
 
-#include "memgate/container.h"
-#include "memgate/oci.h"
-#include "memgate/util.h"
+#include <stdbool.h>
+
+#include "memgate/oci/container.h"
+#include "memgate/oci/parse.h"
+#include "memgate/util/cleanup.h"
+#include "memgate/util/error.h"
+#include "memgate/util/strv.h"
 
 DEFINE_CLEANUP_FUNC(yajl_val, yajl_tree_free)
 #define _cleanup_yajl_ _cleanup_(yajl_tree_freep)
@@ -73,7 +77,5 @@ int mg_json_get_kv(yajl_val root, const char *const *path, size_t n, const char 
 int mg_json_get_object_present(yajl_val root, const char *const *path, size_t n, const char *name, bool *ret,
                                mg_error_t *err);
 
-void mg_kv_free_all(mg_kv_t *kv, size_t n);
-void mg_strv_free_n(char **v, size_t n);
 
 #endif

@@ -8,8 +8,10 @@
 
 #include <yajl/yajl_gen.h>
 
+#include "memgate/oci/report_json.h"
+
 #include "json.h"
-#include "memgate/oci.h"
+#include "memgate/workload/heap.h"
 
 #ifndef MEMGATE_VERSION
 #define MEMGATE_VERSION "unknown"
@@ -270,25 +272,8 @@ static void host(out_t *o, const mg_report_ctx_t *ctx) {
         close_map(o);
 }
 
-/* Only the variables that size a runtime's heap are copied: the rest of an environment often
- * carries credentials, and memgate.json and journald are no place for them. */
-static const char *const heap_env_names[] = {
-        "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS", "NODE_OPTIONS", "GOMEMLIMIT", "GOGC",
-};
-static const char *const heap_env_prefixes[] = { "DOTNET_GC", "COMPlus_GC" };
-
-static bool heap_env_name(const char *name, size_t len) {
-        for (size_t i = 0; i < ELEMENTSOF(heap_env_names); i++)
-                if (strlen(heap_env_names[i]) == len && strncmp(name, heap_env_names[i], len) == 0)
-                        return true;
-        for (size_t i = 0; i < ELEMENTSOF(heap_env_prefixes); i++) {
-                size_t l = strlen(heap_env_prefixes[i]);
-                if (len >= l && strncmp(name, heap_env_prefixes[i], l) == 0)
-                        return true;
-        }
-        return false;
-}
-
+/* Only the variables that size a runtime's heap are copied (mg_heap_env_name): the rest of an
+ * environment often carries credentials, and memgate.json and journald are no place for them. */
 #define REPORT_MAX_HEAP_ENV 32
 
 static void heap_env(out_t *o, const mg_container_t *c) {
@@ -303,7 +288,7 @@ static void heap_env(out_t *o, const mg_container_t *c) {
 
         for (size_t i = 0; i < c->nenv; i++) {
                 const char *e = c->env[i], *eq = e ? strchr(e, '=') : NULL;
-                if (!eq || !heap_env_name(e, (size_t)(eq - e)))
+                if (!eq || !mg_heap_env_name(e, (size_t)(eq - e)))
                         continue;
                 size_t l = (size_t)(eq - e), k;
                 for (k = 0; k < nseen; k++)
@@ -347,6 +332,10 @@ static void container(out_t *o, const mg_report_ctx_t *ctx) {
                 ku64(o, "effective_limit_bytes", ctx->effective_limit_bytes);
         else
                 knull(o, "effective_limit_bytes");
+        if (ctx->cgroup_error) {
+                kstr(o, "cgroup_error", ctx->cgroup_error);
+                kstr(o, "checked_without_cgroup", ctx->cgroup_checks);
+        }
         if (c) {
                 kstr(o, "oci_version", c->oci_version);
                 kbool(o, "is_linux", c->is_linux);

@@ -4,8 +4,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "memgate/oci/parse.h"
+
 #include "json.h"
-#include "memgate/oci.h"
 
 static const char *const known_status[] = { "creating", "created", "running", "stopped" };
 

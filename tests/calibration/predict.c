@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memgate/heap.h"
+#include "memgate/models/offheap.h"
+#include "memgate/workload/heap.h"
+#include "memgate/workload/heap_units.h"
+#include "memgate/workload/shell.h"
 
 static int hint(mg_offheap_params_t *p, const char *kv) {
         static const struct {

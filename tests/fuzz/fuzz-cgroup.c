@@ -2,7 +2,11 @@
 /* The cgroup inputs: /proc/<pid>/cgroup, memory.max / memory.limit_in_bytes, cpuset.mems, and
  * linux.cgroupsPath from config.json (systemd slice syntax included). */
 #include "fuzz.h"
-#include "memgate/cgroup.h"
+#include "memgate/checks/checks.h"
+#include "memgate/inputs/cgroup.h"
+#include "memgate/inputs/nodemask.h"
+#include "memgate/models/kernel.h"
+#include "memgate/outputs/host_text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char *s = fuzz_text(data, size, MG_CAP_PROC);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* memgate.conf. */
 #include "fuzz.h"
-#include "memgate/conf.h"
+#include "memgate/inputs/conf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char *s = fuzz_text(data, size, MG_CAP_CONF);

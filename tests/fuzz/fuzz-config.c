@@ -2,8 +2,13 @@
 /* config.json: the parse the checks read, and the annotation rewrite precreate and the runtime
  * wrapper do on the same untrusted document. */
 #include "fuzz.h"
-#include "memgate/heap.h"
-#include "memgate/oci.h"
+#include "memgate/models/offheap.h"
+#include "memgate/oci/annotate.h"
+#include "memgate/oci/parse.h"
+#include "memgate/oci/report_json.h"
+#include "memgate/workload/heap.h"
+#include "memgate/workload/heap_units.h"
+#include "memgate/workload/shell.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char *s = fuzz_text(data, size, MG_CAP_CONFIG);

@@ -2,7 +2,10 @@
 /* Heap settings from process.args and process.env: lines up to the first empty line are the
  * args, the rest are env entries. Also the size parsers on the first line. */
 #include "fuzz.h"
-#include "memgate/heap.h"
+#include "memgate/models/offheap.h"
+#include "memgate/workload/heap.h"
+#include "memgate/workload/heap_units.h"
+#include "memgate/workload/shell.h"
 
 #define MAX_STRINGS 256
 

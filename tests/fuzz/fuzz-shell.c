@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The sh -c splitter, strict and lenient, with variable expansion that grows its input. */
 #include "fuzz.h"
-#include "memgate/heap.h"
+#include "memgate/models/offheap.h"
+#include "memgate/workload/heap.h"
+#include "memgate/workload/heap_units.h"
+#include "memgate/workload/shell.h"
 
 static const char *lookup(void *userdata, const char *name, size_t len) {
         if (len == 1 && name[0] == 'A')

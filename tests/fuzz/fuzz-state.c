@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The OCI state on the hook's stdin. */
 #include "fuzz.h"
-#include "memgate/oci.h"
+#include "memgate/oci/annotate.h"
+#include "memgate/oci/parse.h"
+#include "memgate/oci/report_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char *s = fuzz_text(data, size, MG_CAP_STATE);

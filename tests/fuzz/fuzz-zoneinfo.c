@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* /proc/zoneinfo. */
 #include "fuzz.h"
-#include "memgate/host.h"
+#include "memgate/inputs/host.h"
+#include "memgate/inputs/host_read.h"
+#include "memgate/inputs/meminfo.h"
+#include "memgate/inputs/nodes.h"
+#include "memgate/inputs/zoneinfo.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char *s = fuzz_text(data, size, MG_CAP_PROC);

@@ -9,6 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The util stage is everyone's foundation; tests use all of it. */
+#include "memgate/util/buf.h"
+#include "memgate/util/cleanup.h"
+#include "memgate/util/error.h"
+#include "memgate/util/io.h"
+#include "memgate/util/number.h"
+#include "memgate/util/read.h"
+#include "memgate/util/strv.h"
+#include "memgate/util/text.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* A NUL-terminated copy, or NULL when the input holds a NUL (the reader refuses it) or is

@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "memgate/atomic.h"
+#include "memgate/outputs/atomic.h"
 #include "testutil.h"
 
 static char *dir;

@@ -10,7 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "memgate/cgroup.h"
+#include "memgate/checks/checks.h"
+#include "memgate/inputs/cgroup.h"
+#include "memgate/inputs/nodemask.h"
+#include "memgate/models/kernel.h"
+#include "memgate/outputs/host_text.h"
 #include "testutil.h"
 
 #define GiB (1024ULL * 1024 * 1024)

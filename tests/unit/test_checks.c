@@ -4,7 +4,9 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "memgate/checks.h"
+#include "memgate/inputs/host_read.h"
+#include "memgate/checks/checks.h"
+#include "memgate/outputs/annotations.h"
 #include "testutil.h"
 
 static mg_host_t host;
@@ -37,7 +39,10 @@ static void load(const char *capture) {
 static void eval(bool with_container, mg_report_t *r) {
         mg_model_opts_t o = {.heuristic = conf.heuristic, .caller_has_sys_admin = true};
         mg_model_compute(&host, &o, &model);
-        mg_input_t in = {.host = &host, .model = &model, .container = with_container ? &ctr : NULL, .conf = &conf};
+        static mg_heap_t heap;
+        cr_assert_eq(mg_heap_detect(ctr.args, ctr.nargs, ctr.env, ctr.nenv, &heap), 0);
+        mg_input_t in = {.host = &host, .model = &model, .container = with_container ? &ctr : NULL,
+                         .heap = with_container ? &heap : NULL, .conf = &conf};
         mg_evaluate(&in, r);
 }
 
@@ -313,7 +318,9 @@ Test(checks, offheap_judges_the_effective_limit) {
         jvm(4 * MG_GIB, "JAVA_TOOL_OPTIONS=-Xmx600m");
         mg_model_opts_t o = {0};
         mg_model_compute(&host, &o, &model);
-        mg_input_t in = {.host = &host, .model = &model, .container = &ctr, .conf = &conf,
+        mg_heap_t heap;
+        cr_assert_eq(mg_heap_detect(ctr.args, ctr.nargs, ctr.env, ctr.nenv, &heap), 0);
+        mg_input_t in = {.host = &host, .model = &model, .container = &ctr, .heap = &heap, .conf = &conf,
                          .effective_limit_bytes = 256 * MG_MIB};
         mg_report_t r;
         mg_evaluate(&in, &r);
@@ -373,8 +380,9 @@ Test(checks, annotations_carry_verdict_and_codes) {
         mg_report_t r;
         eval(true, &r);
         mg_kv_t kv[16];
-        size_t n = mg_report_annotations(&r, &model, kv, 16);
-        cr_assert_geq(n, 2);
+        int rn = mg_report_annotations(&r, &model, kv, 16);
+        cr_assert_geq(rn, 2);
+        size_t n = (size_t)rn;
         cr_assert_str_eq(kv[0].key, "io.memgate.verdict");
         cr_assert_str_eq(kv[0].value, "warn");
         cr_assert_str_eq(kv[1].key, "io.memgate.findings");
@@ -384,7 +392,7 @@ Test(checks, annotations_carry_verdict_and_codes) {
         for (size_t i = 0; i < n; i++)
                 room = room || (!strcmp(kv[i].key, "io.memgate.offheap-room-bytes") && !strcmp(kv[i].value, "130023424"));
         cr_assert(room, "1 GiB - 900 MiB = 124 MiB of room");
-        mg_kv_free_array(kv, n);
+        mg_kv_clear(kv, n);
 }
 
 Test(checks, a_heap_option_the_runtime_refuses_is_reported) {

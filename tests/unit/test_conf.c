@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "memgate/conf.h"
+#include "memgate/inputs/conf.h"
 #include "testutil.h"
 
 Test(conf, defaults_are_documented_values) {

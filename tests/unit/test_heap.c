@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Heap detection (hook/heap.c), sh -c splitting (hook/shell.c) and the off-heap estimate
- * (hook/offheap.c). */
+/* Heap detection (hook/workload/heap.c), sh -c splitting (hook/workload/shell.c) and the off-heap estimate
+ * (hook/models/offheap.c). */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <string.h>
 
-#include "memgate/container.h"
-#include "memgate/heap.h"
-#include "memgate/oci.h"
+#include "memgate/models/offheap.h"
+#include "memgate/oci/annotate.h"
+#include "memgate/oci/container.h"
+#include "memgate/oci/parse.h"
+#include "memgate/oci/report_json.h"
+#include "memgate/workload/heap.h"
+#include "memgate/workload/heap_units.h"
+#include "memgate/workload/shell.h"
 #include "testutil.h"
 
 #define V(...) ((char *[]){__VA_ARGS__}), ELEMENTSOF(((char *[]){__VA_ARGS__}))

@@ -6,7 +6,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "memgate/log.h"
+#include "memgate/cli/sandbox.h"
+#include "memgate/outputs/syslog.h"
 #include "testutil.h"
 
 static int listener(const char *path) {
@@ -71,7 +72,6 @@ Test(log, no_socket_drops_quietly) {
 
 #include <sys/wait.h>
 
-#include "memgate/sandbox.h"
 
 Test(log, works_under_the_seccomp_filter) {
         char *dir = tu_mkdtemp(), path[600];

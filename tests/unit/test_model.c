@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memgate/model.h"
+#include "memgate/inputs/host_read.h"
+#include "memgate/models/kernel.h"
 #include "testutil.h"
 
 static void load(const char *procfs, const char *sysfs, mg_host_t *h, mg_model_t *m, mg_heuristic_t heur) {

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <yajl/yajl_tree.h>
 
-#include "memgate/oci.h"
+#include "memgate/oci/annotate.h"
+#include "memgate/oci/parse.h"
+#include "memgate/oci/report_json.h"
 #include "testutil.h"
 
 /* ---- helpers ---- */

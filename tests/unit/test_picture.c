@@ -8,9 +8,17 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "memgate/cgroup.h"
-#include "memgate/conf.h"
-#include "memgate/heap.h"
+#include "memgate/inputs/host_read.h"
+#include "memgate/checks/checks.h"
+#include "memgate/inputs/cgroup.h"
+#include "memgate/inputs/conf.h"
+#include "memgate/inputs/nodemask.h"
+#include "memgate/models/kernel.h"
+#include "memgate/models/offheap.h"
+#include "memgate/outputs/host_text.h"
+#include "memgate/workload/heap.h"
+#include "memgate/workload/heap_units.h"
+#include "memgate/workload/shell.h"
 #include "testutil.h"
 
 #define KiB 1024ULL
@@ -26,6 +34,7 @@ typedef struct fx {
         mg_container_t ctr;
         char *args[4];
         mg_cgroup_t cg;
+        mg_heap_t heap;
         mg_input_t in;
         mg_report_t rep;
 } fx_t;
@@ -96,6 +105,10 @@ static void cgroup(fx_t *f, uint64_t own, uint64_t parent_limit) {
 
 static const mg_finding_t *run(fx_t *f, const char *code) {
         memset(&f->rep, 0, sizeof(f->rep));
+        if (f->in.container) {
+                cr_assert_eq(mg_heap_detect(f->ctr.args, f->ctr.nargs, f->ctr.env, f->ctr.nenv, &f->heap), 0);
+                f->in.heap = &f->heap;
+        }
         mg_check_picture(&f->in, &f->rep);
         return mg_report_find(&f->rep, code);
 }
@@ -457,7 +470,7 @@ Test(picture_text, per_node_table) {
         fx_t *f = fx_new();
         read_tree("procfs/host-2node-node1-low", &f->host);
         mg_buf_t out = {0};
-        mg_picture_text(&f->host, &out);
+        mg_host_nodes_text(&f->host, &out);
         cr_assert_not_null(out.data);
         cr_assert(strstr(out.data, "NUMA nodes"), "%s", out.data);
         cr_assert(strstr(out.data, "DMA:10 DMA32:10 Normal:10"), "node 0's zones: %s", out.data);
@@ -466,7 +479,7 @@ Test(picture_text, per_node_table) {
         mg_buf_free(&out);
 
         mg_host_t empty = {0};
-        mg_picture_text(&empty, &out);
+        mg_host_nodes_text(&empty, &out);
         cr_assert_eq(out.len, 0, "nothing to show, nothing printed");
         free(f);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The host readers (hook/procfs.c, hook/procfs_zone.c) on the real captures in tests/fixtures/peer, the
+/* The host readers (hook/inputs/host_read.c and its parsers) on the real captures in tests/fixtures/peer, the
  * generated fixture trees, the live /proc, and on broken input. */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -10,7 +10,11 @@
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
-#include "memgate/host.h"
+#include "memgate/inputs/host.h"
+#include "memgate/inputs/host_read.h"
+#include "memgate/inputs/meminfo.h"
+#include "memgate/inputs/nodes.h"
+#include "memgate/inputs/zoneinfo.h"
 #include "testutil.h"
 
 static mg_host_t host; /* big: keep it off the stack */

@@ -16,8 +16,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "memgate/atomic.h"
-#include "memgate/sandbox.h"
+#include "memgate/cli/sandbox.h"
+#include "memgate/outputs/atomic.h"
 #include "testutil.h"
 
 static char *dir;

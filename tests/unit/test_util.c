@@ -4,7 +4,14 @@
 #include <fcntl.h>
 #include <string.h>
 
-#include "memgate/util.h"
+#include "memgate/util/buf.h"
+#include "memgate/util/cleanup.h"
+#include "memgate/util/error.h"
+#include "memgate/util/io.h"
+#include "memgate/util/number.h"
+#include "memgate/util/read.h"
+#include "memgate/util/strv.h"
+#include "memgate/util/text.h"
 #include "testutil.h"
 
 Test(util, parse_u64_strict) {

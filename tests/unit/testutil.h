@@ -7,6 +7,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The util stage is everyone's foundation; tests use all of it. */
+#include "memgate/util/buf.h"
+#include "memgate/util/cleanup.h"
+#include "memgate/util/error.h"
+#include "memgate/util/io.h"
+#include "memgate/util/number.h"
+#include "memgate/util/read.h"
+#include "memgate/util/strv.h"
+#include "memgate/util/text.h"
+
 /* $MEMGATE_PEER/<rel>, $MEMGATE_FIXTURES/<rel>; the returned string is static storage (one slot
  * per call site is not needed: copy it if you need two at once). */
 const char *tu_peer(const char *rel);

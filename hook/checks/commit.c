@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Will the kernel grant the commit this start makes? commit-exhausted for overcommit modes 2 and 0
+ * (both heuristics), overcommit-always for mode 1. */
+#include "commit.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "memgate/util/buf.h"
+#include "memgate/util/number.h"
+
+#include "reserve.h"
+
+#define FMT(v, buf) mg_fmt_bytes((v), (buf), sizeof(buf))
+
+/* The per-process part of mode 2's user reserve for runc: min(total_vm / 32, user_reserve_kbytes).
+ * runc 1.1.5 maps about 1.35 GiB (KERNEL-NOTES.md), so total_vm / 32 is about 43 MiB. */
+#define RUNC_TOTAL_VM_KB (1382ULL * 1024)
+
+typedef struct expected {
+        uint64_t total_kb;   /* everything the start commits */
+        uint64_t largest_kb; /* the largest single request */
+        char what[200];
+} expected_t;
+
+static void expected_commit(const mg_input_t *in, const mg_heap_t *heap, uint64_t limit, expected_t *e) {
+        const mg_conf_t *c = in->conf;
+        char a[32];
+        *e = (expected_t){.total_kb = c->runtime_reserve_kb, .largest_kb = 4 * 1024};
+        int n = snprintf(e->what, sizeof(e->what), "container runtime %s", FMT(c->runtime_reserve_kb * 1024, a));
+        if (!heap)
+                return;
+        uint64_t start = 0, largest = 0;
+        switch (heap->runtime) {
+        case MG_RT_JVM: {
+                /* G1 commits the initial heap at start: -Xms, else 1/64 of the memory it sees. */
+                /* -XX:MaxRAM replaces the memory the JVM sizes itself from (Arguments::set_heap_size). */
+                uint64_t seen = limit ? limit : in->model->memtotal_kb * 1024;
+                if (heap->have_max_ram)
+                        seen = heap->max_ram_bytes;
+                uint64_t initial = heap->have_initial_heap ? heap->initial_heap_bytes : seen / 64;
+                largest = initial / 1024;
+                start = mg_sat_add(largest, c->jvm_start_extra_kb);
+                break;
+        }
+        case MG_RT_GO:
+                start = largest = c->go_start_kb;
+                break;
+        default:
+                break;
+        }
+        if (start) {
+                e->total_kb = mg_sat_add(e->total_kb, start);
+                if (largest > e->largest_kb)
+                        e->largest_kb = largest;
+                if (n > 0 && (size_t)n < sizeof(e->what))
+                        snprintf(e->what + n, sizeof(e->what) - (size_t)n, " + %s start-up %s",
+                                 mg_runtime_name(heap->runtime), FMT(start * 1024, a));
+        }
+}
+
+void mg_check_commit(const mg_input_t *in, const mg_heap_t *heap, uint64_t limit, mg_report_t *r) {
+        const mg_host_t *h = in->host;
+        const mg_model_t *m = in->model;
+        char a[32], b[32], c[32], d[32];
+        expected_t e;
+        expected_commit(in, heap, limit, &e);
+        r->expected_commit_kb = e.total_kb;
+
+        if (m->overcommit_memory == 1) {
+                mg_finding_t *f = mg_report_add(r, "overcommit-always", MG_SEV_INFO,
+                                                "vm.overcommit_memory=1: the kernel grants every allocation; "
+                                                "when memory runs out the OOM killer picks a process to kill");
+                mg_finding_fix(f, "nothing to do at start; watch for OOM kills (dmesg, memory.oom_control)");
+                return;
+        }
+
+        if (m->overcommit_memory == 2) {
+                char ur[32];
+                uint64_t user_reserve = RUNC_TOTAL_VM_KB / 32;
+                if (h->vm.have_user_reserve_kbytes && h->vm.user_reserve_kbytes < user_reserve)
+                        user_reserve = h->vm.user_reserve_kbytes;
+                int64_t need = (int64_t)mg_sat_add(e.total_kb, user_reserve);
+                if (m->commit_headroom_kb >= need)
+                        return;
+                mg_finding_t *f = mg_report_add(
+                        r, "commit-exhausted", MG_SEV_REFUSE,
+                        "vm.overcommit_memory=2: Committed_AS is %s of CommitLimit %s, leaving %s%s, but starting "
+                        "this container commits about %s (%s) plus a %s user reserve; the runtime's allocations "
+                        "will fail (Go: \"fatal error: runtime: out of memory\")",
+                        FMT(m->committed_as_kb * 1024, a), FMT(m->commit_limit_kb * 1024, b),
+                        m->commit_headroom_kb < 0 ? "-" : "",
+                        FMT((uint64_t)(m->commit_headroom_kb < 0 ? -m->commit_headroom_kb : m->commit_headroom_kb) *
+                                    1024,
+                            c),
+                        FMT(e.total_kb * 1024, d), e.what, FMT(user_reserve * 1024, ur));
+                if (f) {
+                        uint64_t short_kb = (uint64_t)(need - m->commit_headroom_kb);
+                        uint64_t ratio = h->vm.have_overcommit_ratio ? h->vm.overcommit_ratio : 50;
+                        uint64_t total = mg_sat_sub(m->memtotal_kb, mg_meminfo_or0(&h->meminfo, "Hugetlb"));
+                        uint64_t new_ratio = total ? ratio + (short_kb * 100 + total - 1) / total + 1 : ratio;
+                        if (h->vm.have_overcommit_kbytes && h->vm.overcommit_kbytes > 0)
+                                mg_finding_fix(f,
+                                               "raise the limit, e.g. sysctl -w vm.overcommit_kbytes=%" PRIu64
+                                               ", add swap, or stop processes that commit memory",
+                                               h->vm.overcommit_kbytes + short_kb + 1024);
+                        else
+                                mg_finding_fix(f,
+                                               "raise the limit, e.g. sysctl -w vm.overcommit_ratio=%" PRIu64
+                                               " (now %" PRIu64 "), add swap, or stop processes that commit memory",
+                                               new_ratio > 100 ? 100 : new_ratio, ratio);
+                        mg_ev_u64(f, "overcommit_memory", 2);
+                        mg_ev_u64(f, "commit_limit_kb", m->commit_limit_kb);
+                        mg_ev_u64(f, "committed_as_kb", m->committed_as_kb);
+                        mg_ev_i64(f, "commit_headroom_kb", m->commit_headroom_kb);
+                        mg_ev_u64(f, "expected_commit_kb", e.total_kb);
+                        mg_ev_u64(f, "user_reserve_kb", user_reserve);
+                }
+                return;
+        }
+
+        /* Mode 0. */
+        if (m->heuristic == MG_HEUR_MODERN) {
+                /* Only a single request above RAM + swap fails: Committed_AS over CommitLimit is normal. */
+                uint64_t ram_swap = (uint64_t)m->commit_headroom_kb;
+                if (e.largest_kb <= ram_swap)
+                        return;
+                mg_finding_t *f = mg_report_add(r, "commit-exhausted", MG_SEV_REFUSE,
+                                                "a single allocation of %s (the initial heap) is larger than RAM + "
+                                                "swap (%s); with vm.overcommit_memory=0 the kernel refuses it",
+                                                FMT(e.largest_kb * 1024, a), FMT(ram_swap * 1024, b));
+                if (f) {
+                        mg_finding_fix(f, "lower the initial heap (-Xms) below %s", FMT(ram_swap * 1024, a));
+                        mg_ev_u64(f, "overcommit_memory", 0);
+                        mg_ev_str(f, "heuristic", "modern");
+                        mg_ev_u64(f, "largest_request_kb", e.largest_kb);
+                        mg_ev_u64(f, "ram_plus_swap_kb", ram_swap);
+                }
+                return;
+        }
+
+        /* Legacy heuristic: free (MemFree + file - shmem + swap free + reclaimable slab) minus
+         * totalreserve must stay above each request. memgate asks for the start's whole commit,
+         * since the requests follow each other faster than memory is returned. */
+        if (m->commit_headroom_kb > (int64_t)e.total_kb)
+                return;
+        char cause_buf[64];
+        const char *cause = mg_reserve_outsized(in) ? mg_reserve_cause(h, m, cause_buf, sizeof(cause_buf)) : NULL;
+        mg_finding_t *f = mg_report_add(
+                r, "commit-exhausted", MG_SEV_REFUSE,
+                "kernel %s uses the pre-5.2 overcommit heuristic: free memory as it counts it (%s) minus the "
+                "watermark reserve (%s) leaves %s%s, not enough for the %s this start commits (%s)%s%s",
+                h->kernel[0] ? h->kernel : "(unknown)", FMT(m->legacy_free_kb * 1024, a),
+                FMT(m->totalreserve_kb * 1024, b), m->commit_headroom_kb < 0 ? "-" : "",
+                FMT((uint64_t)(m->commit_headroom_kb < 0 ? -m->commit_headroom_kb : m->commit_headroom_kb) * 1024, c),
+                FMT(e.total_kb * 1024, d), e.what, cause ? "; the reserve is outsized because of " : "",
+                cause ? cause : "");
+        if (f) {
+                if (cause)
+                        mg_reserve_fix(h, m, f);
+                else
+                        mg_finding_fix(f, "free memory on the host, add swap, or set vm.overcommit_memory=1 if "
+                                          "the OOM killer is an acceptable judge (if this kernel backports the 5.2 "
+                                          "heuristic, set overcommit_heuristic = modern in memgate.conf)");
+                mg_ev_u64(f, "overcommit_memory", 0);
+                mg_ev_str(f, "heuristic", "legacy");
+                mg_ev_u64(f, "legacy_free_kb", m->legacy_free_kb);
+                mg_ev_u64(f, "totalreserve_kb", m->totalreserve_kb);
+                mg_ev_i64(f, "commit_headroom_kb", m->commit_headroom_kb);
+                mg_ev_u64(f, "expected_commit_kb", e.total_kb);
+        }
+}
+

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "memgate/outputs/text.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "memgate/outputs/host_text.h"
+#include "memgate/util/number.h"
+
+#define FMT(v, buf) mg_fmt_bytes((v), (buf), sizeof(buf))
+
+static const char *heuristic_name(const mg_model_t *m) {
+        switch (m->overcommit_memory) {
+        case 1:
+                return "always grant";
+        case 2:
+                return "strict: CommitLimit";
+        default:
+                return m->heuristic == MG_HEUR_LEGACY ? "heuristic, pre-5.2 (free minus reserve)"
+                                                      : "heuristic, 5.2+ (only requests above RAM + swap fail)";
+        }
+}
+
+static void budget(const mg_report_ctx_t *ctx, mg_buf_t *o) {
+        const mg_host_t *h = ctx->host;
+        const mg_model_t *m = ctx->model;
+        char a[32], b[32];
+        mg_buf_printf(o, "Host: kernel %s, overcommit_memory %d (%s)\n", h->kernel[0] ? h->kernel : "unknown",
+                      m->overcommit_memory, heuristic_name(m));
+        mg_buf_printf(o, "  %-28s %12s\n", "MemTotal", FMT(m->memtotal_kb * 1024, a));
+        mg_buf_printf(o, "  %-28s %12s\n", "MemFree", FMT(m->memfree_kb * 1024, a));
+        if (m->reconstructed) {
+                mg_buf_printf(o, "  %-28s %12s   min_free_kbytes %" PRIu64 " (kernel default %" PRIu64
+                                 "), watermark_scale_factor %" PRIu64 "\n",
+                              "- watermark reserve", FMT(m->totalreserve_kb * 1024, a), h->vm.min_free_kbytes,
+                              m->default_min_free_kbytes, h->vm.watermark_scale_factor);
+                mg_buf_printf(o, "  %-28s %12s   of %s page cache\n", "+ reclaimable page cache",
+                              FMT(m->pagecache_credit_kb * 1024, a), FMT(m->pagecache_kb * 1024, b));
+                mg_buf_printf(o, "  %-28s %12s   of %s reclaimable slab\n", "+ reclaimable slab",
+                              FMT(m->reclaimable_credit_kb * 1024, a), FMT(m->reclaimable_kb * 1024, b));
+                mg_buf_printf(o, "  %-28s %12s   (kernel says %s)\n", "= MemAvailable (model)",
+                              FMT(m->memavailable_kb * 1024, a), FMT(m->kernel_memavailable_kb * 1024, b));
+        } else {
+                mg_buf_printf(o, "  %-28s %12s   (kernel's figure; no zoneinfo to explain it: %s)\n",
+                              "MemAvailable", FMT(m->kernel_memavailable_kb * 1024, a),
+                              h->zoneinfo_error[0] ? h->zoneinfo_error : "absent");
+        }
+        mg_buf_printf(o, "  %-28s %12s   (model %s)\n", "CommitLimit", FMT(m->kernel_commit_limit_kb * 1024, a),
+                      FMT(m->commit_limit_kb * 1024, b));
+        mg_buf_printf(o, "  %-28s %12s\n", "Committed_AS", FMT(m->committed_as_kb * 1024, a));
+        if (m->overcommit_memory == 1) {
+                mg_buf_printf(o, "  %-28s %12s\n", "commit headroom", "unlimited");
+        } else if (m->overcommit_memory == 0 && m->heuristic == MG_HEUR_MODERN) {
+                mg_buf_printf(o, "  %-28s %12s   (RAM + swap)\n", "largest single request", FMT((uint64_t)m->commit_headroom_kb * 1024, a));
+        } else {
+                uint64_t abs_kb = (uint64_t)(m->commit_headroom_kb < 0 ? -m->commit_headroom_kb : m->commit_headroom_kb);
+                snprintf(b, sizeof(b), "%s%s", m->commit_headroom_kb < 0 ? "-" : "", FMT(abs_kb * 1024, a));
+                mg_buf_printf(o, "  %-28s %12s\n", "commit headroom", b);
+        }
+}
+
+static void container(const mg_report_ctx_t *ctx, mg_buf_t *o) {
+        const mg_container_t *c = ctx->container;
+        const mg_report_t *r = ctx->report;
+        char a[32], b[32];
+        if (!c)
+                return;
+        mg_buf_printf(o, "\nContainer%s%s:\n", ctx->state && ctx->state->id ? " " : "",
+                      ctx->state && ctx->state->id ? ctx->state->id : "");
+        if (c->have_limit)
+                mg_buf_printf(o, "  %-28s %12s\n", "memory limit", FMT(c->limit_bytes, a));
+        else
+                mg_buf_printf(o, "  %-28s %12s\n", "memory limit", "none");
+        if (ctx->effective_limit_bytes && (!c->have_limit || ctx->effective_limit_bytes < c->limit_bytes))
+                mg_buf_printf(o, "  %-28s %12s\n", "effective limit (cgroups)", FMT(ctx->effective_limit_bytes, a));
+        if (r->judged_heap) {
+                mg_buf_printf(o, "  %-28s %12s\n", "heap", FMT(r->heap_bytes, a));
+                mg_buf_printf(o, "  %-28s %12s   (estimated need %s)\n", "room beyond the heap",
+                              FMT(mg_sat_sub(r->limit_bytes, r->heap_bytes), a), FMT(r->offheap_need_bytes, b));
+        }
+        mg_buf_printf(o, "  %-28s %12s\n", "expected start-up commit", FMT(r->expected_commit_kb * 1024, a));
+        if (ctx->cgroup_error)
+                mg_buf_printf(o, "  %-28s %12s   %s; checked without it: %s\n", "memory cgroup", "unresolved",
+                              ctx->cgroup_error, ctx->cgroup_checks ? ctx->cgroup_checks : "");
+}
+
+void mg_finding_line(const mg_finding_t *f, bool downgraded, mg_buf_t *out) {
+        const char *what = f->severity == MG_SEV_REFUSE ? (downgraded ? "warning (refusal downgraded by policy)"
+                                                                      : "refused")
+                           : f->severity == MG_SEV_WARN ? "warning"
+                                                        : "note";
+        mg_buf_printf(out, "memgate: %s (%s): %s%s%s\n", what, f->code, f->message, f->fix[0] ? "; " : "", f->fix);
+}
+
+void mg_report_text(const mg_report_ctx_t *ctx, mg_buf_t *o) {
+        const mg_report_t *r = ctx->report;
+        if (ctx->host && ctx->model)
+                budget(ctx, o);
+        container(ctx, o);
+        if (ctx->host && !ctx->container) {
+                mg_buf_t nodes = {0};
+                mg_host_nodes_text(ctx->host, &nodes);
+                if (nodes.len)
+                        mg_buf_printf(o, "\n%s", nodes.data);
+                mg_buf_free(&nodes);
+        }
+        mg_buf_printf(o, "\nFindings:%s\n", r->n ? "" : " none");
+        for (size_t i = 0; i < r->n; i++) {
+                const mg_finding_t *f = &r->findings[i];
+                mg_buf_printf(o, "  [%s] %s\n    cause: %s\n", mg_severity_name(f->severity), f->code, f->message);
+                if (f->fix[0])
+                        mg_buf_printf(o, "    fix:   %s\n", f->fix);
+        }
+        if (r->truncated)
+                mg_buf_printf(o, "  (more findings than memgate keeps: %d shown)\n", MG_FINDINGS_MAX);
+        mg_buf_printf(o, "\nVerdict: %s", mg_verdict_name(r->verdict));
+        if (r->policy_downgraded)
+                mg_buf_printf(o, " (a refusal, downgraded by %s)", r->policy_source);
+        mg_buf_printf(o, "\n");
+}

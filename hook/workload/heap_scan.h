@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Private to hook/workload/: the scanner behind mg_heap_detect. It walks process.args (and sh -c
+ * strings in them) and the *_OPTIONS variables, recording each heap setting with the source it
+ * came from; heap.c then applies each runtime's precedence. */
+#ifndef MEMGATE_WORKLOAD_HEAP_SCAN_H
+#define MEMGATE_WORKLOAD_HEAP_SCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "memgate/workload/heap.h"
+
+#define MAX_SH_DEPTH 3
+#define MAX_TOTAL_WORDS 65536u
+#define MAX_TOTAL_EXPAND (1u << 20)
+#define MAX_VARS 32
+
+typedef struct setting {
+        bool have;
+        uint64_t v;
+        double d;
+        char option[MG_OPTION_MAX];
+        char source[MG_SOURCE_MAX];
+} setting_t;
+
+typedef enum {
+        J_MAX_HEAP,
+        J_INITIAL,
+        J_MAX_PCT,
+        J_MIN_PCT,
+        J_MAX_FRACTION,
+        J_MAX_RAM,
+        J_DIRECT,
+        J_STACK,
+        J_CODE,
+        J_META,
+        _J_MAX,
+} jvm_key_t;
+
+/* JVM sources, lowest precedence first (measured; KERNEL-NOTES). */
+typedef enum { JS_TOOL, JS_JDK, JS_CMD, JS_JAVA_OPTIONS, _JS_MAX } jvm_src_t;
+/* Node sources: NODE_OPTIONS is read before the command line, which wins. */
+typedef enum { NS_ENV, NS_CMD, _NS_MAX } node_src_t;
+
+typedef struct var {
+        char name[48];
+        char *value;
+        bool env; /* reaches the runtime's environment (inline assignment, export) */
+        char source[MG_SOURCE_MAX];
+} var_t;
+
+typedef struct scan {
+        char *const *env;
+        size_t nenv;
+        var_t vars[MAX_VARS]; /* assignments found in the command line, last wins */
+        size_t nvars;
+        setting_t jvm[_JS_MAX][_J_MAX];
+        setting_t node[_NS_MAX];
+        bool saw_java, saw_node, saw_dotnet, jvm_opt, node_opt;
+        char java_where[MG_SOURCE_MAX], node_where[MG_SOURCE_MAX], dotnet_where[MG_SOURCE_MAX];
+        char jvm_note[MG_NOTE_MAX], node_note[MG_NOTE_MAX];
+        size_t words_left, expand_left;
+        bool oom; /* an allocation failed: the scan is incomplete */
+} scan_t;
+
+
+void mg_scan_set_str(char *dst, size_t n, const char *src);
+/* Keeps the first malformed setting's description in dst (MG_NOTE_MAX). */
+void mg_scan_note(char *dst, const char *opt, const char *source, const char *what);
+bool mg_scan_is_blank(char c);
+/* The value the runtime sees for NAME (command-line assignments over process.env), and where it
+ * came from. ci: match the name without case (the CLR's configuration names). */
+const char *mg_scan_getenv(scan_t *sc, const char *name, bool ci, char *source, size_t n);
+/* One simple command: words w[0..n), each with where it came from. */
+void mg_scan_command(scan_t *sc, char *const *w, const char *const *src, size_t n, unsigned depth, bool from_shell);
+/* An *_OPTIONS variable, split as the launchers do, into st (JVM settings or the Node setting). */
+void mg_scan_option_string(scan_t *sc, const char *s, const char *source, bool jvm, setting_t *st);
+
+#endif

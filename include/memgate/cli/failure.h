@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The one failure policy of every front end: what happens when memgate itself fails (an unreadable
+ * state, config or /proc, out of memory, a killed evaluation), as opposed to a refusal.
+ *   check, host        the error on stderr, exit 2: the user asked and gets no answer.
+ *   hook, precreate    fail open (exit 0, the start goes on) unless fail_closed (exit 1); the error
+ *                      on stderr and in syslog. A broken memgate never takes a node down.
+ *   memgate-runtime    the same policy; it starts the container (or refuses with
+ *                      "memgate: refused (internal-error)") and logs to syslog too. */
+#ifndef MEMGATE_CLI_FAILURE_H
+#define MEMGATE_CLI_FAILURE_H
+
+#include <stdbool.h>
+
+#include "memgate/cli/options.h"
+#include "memgate/cli/sandbox.h"
+#include "memgate/util/error.h"
+
+/* Reports err for mode under fail_closed and returns the exit status (MG_EXIT_*). */
+int mg_failure(mg_mode_t mode, bool fail_closed, const mg_error_t *err);
+
+/* fail_closed as the site's memgate.conf and the command line set it, for a parent whose confined
+ * child could not say (an unreadable memgate.conf counts as fail open). */
+bool mg_failure_site_closed(const mg_eval_opts_t *o);
+
+/* The error for an evaluation the sandbox saw die. */
+void mg_failure_killed(const mg_sandbox_exit_t *ex, mg_error_t *err);
+
+#endif

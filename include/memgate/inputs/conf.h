@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* memgate.conf: the site's settings and their defaults. `key = value` lines; unknown keys and
+ * malformed lines are errors with file:line. The settings types (policy, the overcommit heuristic,
+ * the off-heap parameters) are defined here; the models and checks read them. */
+#ifndef MEMGATE_INPUTS_CONF_H
+#define MEMGATE_INPUTS_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "memgate/util/error.h"
+
+#define MG_DEFAULT_CONF "/etc/memgate/memgate.conf"
+
+/* Which overcommit heuristic the kernel applies in mode 0. */
+typedef enum mg_heuristic {
+        MG_HEUR_AUTO = 0,   /* from the kernel version */
+        MG_HEUR_LEGACY,     /* before 5.2: free pages minus totalreserve */
+        MG_HEUR_MODERN,     /* 5.2 and later: only a request above RAM + swap fails */
+} mg_heuristic_t;
+
+/* Off-heap estimate parameters: documented defaults (conf.c), overridden by memgate.conf, then by
+ * the container's io.memgate.* annotations. */
+typedef struct mg_offheap_params {
+        uint64_t jvm_classes;            /* loaded classes */
+        uint64_t jvm_threads;            /* live threads */
+        uint64_t jvm_metaspace_base;     /* bytes */
+        uint64_t jvm_bytes_per_class;    /* bytes of metaspace per loaded class */
+        uint64_t jvm_code_cache;         /* bytes of JIT code actually used */
+        uint64_t jvm_thread_stack;       /* bytes per thread when -Xss absent */
+        uint64_t jvm_gc_percent;         /* GC structures, percent of max heap */
+        uint64_t jvm_direct;             /* direct buffers in use when not capped */
+        uint64_t jvm_other;              /* malloc arenas, CDS, symbols, JVM itself */
+        uint64_t node_extra;             /* V8 code/map space, libuv, Buffers, the binary */
+        uint64_t go_headroom_percent;    /* beyond GOMEMLIMIT */
+        uint64_t dotnet_extra;           /* beyond the GC heap hard limit */
+        uint64_t node_young;             /* young generation, beyond --max-old-space-size */
+        uint64_t go_fixed;               /* Go runtime beyond GOMEMLIMIT's reach (binary, cgo) */
+} mg_offheap_params_t;
+
+typedef enum mg_policy {
+        MG_POLICY_ENFORCE = 0,
+        MG_POLICY_WARN,
+} mg_policy_t;
+
+typedef struct mg_conf {
+        mg_policy_t policy;
+        bool allow_opt_out;            /* containers may set io.memgate.policy=off */
+        bool fail_closed;              /* hook: internal failure refuses */
+        mg_heuristic_t heuristic;      /* overcommit heuristic override */
+        uint64_t runtime_reserve_kb;   /* what the container runtime commits at start (runc) */
+        uint64_t go_start_kb;          /* a Go program's start-up commit */
+        uint64_t jvm_start_extra_kb;   /* a JVM's start-up commit beyond its initial heap */
+        uint64_t watermark_warn_percent; /* totalreserve above this % of MemTotal is outsized */
+        mg_offheap_params_t offheap;
+        bool write_report;             /* hook: write <bundle>/memgate.json */
+        bool syslog;                   /* hook: log findings to syslog */
+} mg_conf_t;
+
+void mg_conf_defaults(mg_conf_t *c);
+/* The off-heap estimate's documented defaults (see conf.c for where each figure comes from). */
+void mg_offheap_defaults(mg_offheap_params_t *p);
+/* Parses text; name is used in messages ("memgate.conf:12: unknown key \"foo\""). */
+int mg_conf_parse(const char *text, const char *name, mg_conf_t *c, mg_error_t *err);
+/* Loads a file; when !must_exist a missing file leaves the defaults. */
+int mg_conf_load(const char *path, bool must_exist, mg_conf_t *c, mg_error_t *err);
+
+#endif
