@@ -128,18 +128,6 @@ static void findings(out_t *o, const mg_report_t *r) {
                 kbool(o, "truncated", true);
 }
 
-static const char *heuristic_name(mg_heuristic_t h) {
-        switch (h) {
-        case MG_HEUR_LEGACY:
-                return "legacy";
-        case MG_HEUR_MODERN:
-                return "modern";
-        case MG_HEUR_AUTO:
-        default:
-                return "auto";
-        }
-}
-
 static void model(out_t *o, const mg_model_t *m) {
         key(o, "model");
         if (!m) {
@@ -167,7 +155,7 @@ static void model(out_t *o, const mg_model_t *m) {
         ku64(o, "default_min_free_kbytes", m->default_min_free_kbytes);
         ku64(o, "default_totalreserve_kb", m->default_totalreserve_kb);
         ki64(o, "overcommit_memory", m->overcommit_memory);
-        kstr(o, "heuristic", heuristic_name(m->heuristic));
+        kstr(o, "heuristic", mg_heuristic_name(m->heuristic));
         ku64(o, "commit_limit_kb", m->commit_limit_kb);
         ku64(o, "kernel_commit_limit_kb", m->kernel_commit_limit_kb);
         ku64(o, "committed_as_kb", m->committed_as_kb);

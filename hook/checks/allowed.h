@@ -3,7 +3,9 @@
 #ifndef MEMGATE_CHECKS_ALLOWED_H
 #define MEMGATE_CHECKS_ALLOWED_H
 
-#include "memgate/checks/checks.h"
+#include "memgate/checks/finding.h"
+#include "memgate/checks/input.h"
+#include "memgate/checks/thresholds.h"
 #include "memgate/inputs/nodemask.h"
 
 typedef struct mg_allowed {

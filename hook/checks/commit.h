@@ -3,7 +3,9 @@
 #ifndef MEMGATE_CHECKS_COMMIT_H
 #define MEMGATE_CHECKS_COMMIT_H
 
-#include "memgate/checks/checks.h"
+#include "memgate/checks/finding.h"
+#include "memgate/checks/input.h"
+#include "memgate/checks/thresholds.h"
 
 /* heap: the container's heap settings (NULL in host mode); limit: the memory limit that applies
  * (0 = none). Sets r->expected_commit_kb. */

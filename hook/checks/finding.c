@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "memgate/util/cleanup.h"
+#include "memgate/util/text.h"
+
 mg_finding_t *mg_report_add(mg_report_t *r, const char *code, mg_severity_t sev, const char *fmt, ...) {
         if (r->n >= MG_FINDINGS_MAX) {
                 r->truncated = true;
@@ -69,26 +72,22 @@ const mg_finding_t *mg_report_find(const mg_report_t *r, const char *code) {
         return NULL;
 }
 
+static const char *const severity_names[] = {
+        [MG_SEV_INFO] = "info",
+        [MG_SEV_WARN] = "warn",
+        [MG_SEV_REFUSE] = "refuse",
+};
+
+static const char *const verdict_names[] = {
+        [MG_VERDICT_ALLOW] = "allow",
+        [MG_VERDICT_WARN] = "warn",
+        [MG_VERDICT_REFUSE] = "refuse",
+};
+
 const char *mg_severity_name(mg_severity_t s) {
-        switch (s) {
-        case MG_SEV_INFO:
-                return "info";
-        case MG_SEV_WARN:
-                return "warn";
-        case MG_SEV_REFUSE:
-                return "refuse";
-        }
-        return "unknown";
+        return mg_name_of(severity_names, ELEMENTSOF(severity_names), (unsigned)s, "unknown");
 }
 
 const char *mg_verdict_name(mg_verdict_t v) {
-        switch (v) {
-        case MG_VERDICT_ALLOW:
-                return "allow";
-        case MG_VERDICT_WARN:
-                return "warn";
-        case MG_VERDICT_REFUSE:
-                return "refuse";
-        }
-        return "unknown";
+        return mg_name_of(verdict_names, ELEMENTSOF(verdict_names), (unsigned)v, "unknown");
 }

@@ -3,7 +3,9 @@
 #ifndef MEMGATE_CHECKS_HINTS_H
 #define MEMGATE_CHECKS_HINTS_H
 
-#include "memgate/checks/checks.h"
+#include "memgate/checks/finding.h"
+#include "memgate/checks/input.h"
+#include "memgate/checks/thresholds.h"
 
 /* The value of annotation key of the container, NULL when absent (or in host mode). */
 const char *mg_input_annotation(const mg_input_t *in, const char *key);

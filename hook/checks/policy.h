@@ -3,7 +3,9 @@
 #ifndef MEMGATE_CHECKS_POLICY_H
 #define MEMGATE_CHECKS_POLICY_H
 
-#include "memgate/checks/checks.h"
+#include "memgate/checks/finding.h"
+#include "memgate/checks/input.h"
+#include "memgate/checks/thresholds.h"
 
 /* The verdict from the worst finding, downgraded by policy = warn, --policy warn or the
  * container's io.memgate.policy=warn. */

@@ -3,7 +3,9 @@
 #ifndef MEMGATE_CHECKS_RESERVE_H
 #define MEMGATE_CHECKS_RESERVE_H
 
-#include "memgate/checks/checks.h"
+#include "memgate/checks/finding.h"
+#include "memgate/checks/input.h"
+#include "memgate/checks/thresholds.h"
 
 /* Which knob makes the reserve outsized: min_free_kbytes above twice the kernel's default, or the
  * watermark scale factor above its default of 10; NULL when neither (lowmem_reserve_ratio). */

@@ -87,11 +87,7 @@ static int parse_args(int argc, char **argv, mg_options_t *o, const char **ret_c
                         o->eval.config_path = optarg;
                         break;
                 case OPT_POLICY:
-                        if (!strcmp(optarg, "enforce"))
-                                o->eval.policy = MG_POLICY_ENFORCE;
-                        else if (!strcmp(optarg, "warn"))
-                                o->eval.policy = MG_POLICY_WARN;
-                        else
+                        if (mg_policy_from_name(optarg, &o->eval.policy) < 0)
                                 return usage_error("--policy \"%s\": expected enforce or warn", optarg);
                         o->eval.policy_set = true;
                         break;
@@ -102,13 +98,7 @@ static int parse_args(int argc, char **argv, mg_options_t *o, const char **ret_c
                         o->bundle = optarg;
                         break;
                 case OPT_HEURISTIC:
-                        if (!strcmp(optarg, "auto"))
-                                o->eval.heuristic = MG_HEUR_AUTO;
-                        else if (!strcmp(optarg, "legacy"))
-                                o->eval.heuristic = MG_HEUR_LEGACY;
-                        else if (!strcmp(optarg, "modern"))
-                                o->eval.heuristic = MG_HEUR_MODERN;
-                        else
+                        if (mg_heuristic_from_name(optarg, &o->eval.heuristic) < 0)
                                 return usage_error("--heuristic \"%s\": expected auto, legacy or modern", optarg);
                         o->eval.heuristic_set = true;
                         break;

@@ -6,7 +6,8 @@
 #ifndef MEMGATE_CGROUP_BACKEND_H
 #define MEMGATE_CGROUP_BACKEND_H
 
-#include "memgate/inputs/cgroup.h"
+#include "memgate/inputs/host.h"
+#include "memgate/util/error.h"
 
 struct mg_cg_backend;
 

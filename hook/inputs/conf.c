@@ -13,6 +13,7 @@
 #include "memgate/util/cleanup.h"
 #include "memgate/util/number.h"
 #include "memgate/util/read.h"
+#include "memgate/util/text.h"
 
 /* The off-heap defaults. The JVM figures are resident memory at peak (what the cgroup charges), not the
  * reserved sizes NMT prints. They are fitted to the calibration grid of tests/calibration
@@ -91,6 +92,35 @@ void mg_conf_defaults(mg_conf_t *c) {
                 .syslog = true,
         };
         mg_offheap_defaults(&c->offheap);
+}
+
+static const char *const policy_names[] = { [MG_POLICY_ENFORCE] = "enforce", [MG_POLICY_WARN] = "warn" };
+static const char *const heuristic_names[] = {
+        [MG_HEUR_AUTO] = "auto", [MG_HEUR_LEGACY] = "legacy", [MG_HEUR_MODERN] = "modern",
+};
+
+const char *mg_policy_name(mg_policy_t p) {
+        return mg_name_of(policy_names, ELEMENTSOF(policy_names), (unsigned)p, "enforce");
+}
+
+int mg_policy_from_name(const char *s, mg_policy_t *ret) {
+        int i = mg_name_index(policy_names, ELEMENTSOF(policy_names), s);
+        if (i < 0)
+                return -EINVAL;
+        *ret = (mg_policy_t)i;
+        return 0;
+}
+
+const char *mg_heuristic_name(mg_heuristic_t h) {
+        return mg_name_of(heuristic_names, ELEMENTSOF(heuristic_names), (unsigned)h, "auto");
+}
+
+int mg_heuristic_from_name(const char *s, mg_heuristic_t *ret) {
+        int i = mg_name_index(heuristic_names, ELEMENTSOF(heuristic_names), s);
+        if (i < 0)
+                return -EINVAL;
+        *ret = (mg_heuristic_t)i;
+        return 0;
 }
 
 typedef enum { K_BOOL, K_SIZE_KB, K_SIZE_B, K_COUNT, K_PERCENT, K_POLICY, K_HEURISTIC } kind_t;
@@ -175,24 +205,10 @@ static int set_value(mg_conf_t *c, const struct key *k, const char *v, const cha
                 return 0;
         case K_POLICY:
                 *ret_expect = "enforce or warn";
-                if (!strcmp(v, "enforce"))
-                        *(mg_policy_t *)p = MG_POLICY_ENFORCE;
-                else if (!strcmp(v, "warn"))
-                        *(mg_policy_t *)p = MG_POLICY_WARN;
-                else
-                        return -EINVAL;
-                return 0;
+                return mg_policy_from_name(v, (mg_policy_t *)p);
         case K_HEURISTIC:
                 *ret_expect = "auto, legacy (before 5.2) or modern (5.2 and later)";
-                if (!strcmp(v, "auto"))
-                        *(mg_heuristic_t *)p = MG_HEUR_AUTO;
-                else if (!strcmp(v, "legacy"))
-                        *(mg_heuristic_t *)p = MG_HEUR_LEGACY;
-                else if (!strcmp(v, "modern"))
-                        *(mg_heuristic_t *)p = MG_HEUR_MODERN;
-                else
-                        return -EINVAL;
-                return 0;
+                return mg_heuristic_from_name(v, (mg_heuristic_t *)p);
         }
         return -EINVAL;
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "memgate/inputs/meminfo.h"
+#include "memgate/inputs/nodemask.h"
 #include "memgate/inputs/nodes.h"
 #include "memgate/inputs/zoneinfo.h"
 #include "memgate/util/cleanup.h"
@@ -135,102 +136,50 @@ static int read_zones(const pf_root_t *proc, mg_host_t *h, mg_error_t *err) {
         return 0;
 }
 
-/* A kernel cpulist/nodelist: "0", "0-1", "0,2-3". Ids past max are left out. */
-static int node_list(const char *text, int *ids, size_t max, size_t *ret_n) {
-        size_t n = 0;
-        const char *s = text;
-        while (isspace((unsigned char)*s))
-                s++;
-        if (!*s) {
-                *ret_n = 0;
-                return 0;
-        }
-        for (;;) {
-                uint64_t a, b;
-                size_t d = strspn(s, "0123456789");
-                if (d == 0 || mg_parse_u64_n(s, d, &a) < 0 || a > 65535)
-                        return -EINVAL;
-                s += d;
-                b = a;
-                if (*s == '-') {
-                        s++;
-                        d = strspn(s, "0123456789");
-                        if (d == 0 || mg_parse_u64_n(s, d, &b) < 0 || b > 65535 || b < a)
-                                return -EINVAL;
-                        s += d;
-                }
-                for (uint64_t i = a; i <= b && n < max; i++)
-                        ids[n++] = (int)i;
-                if (*s == ',') {
-                        s++;
-                        continue;
-                }
-                while (isspace((unsigned char)*s))
-                        s++;
-                if (*s)
-                        return -EINVAL;
-                break;
-        }
-        *ret_n = n;
-        return 0;
-}
-
-static int cmp_int(const void *a, const void *b) {
-        int x = *(const int *)a, y = *(const int *)b;
-        return (x > y) - (x < y);
-}
-
 /* Without an `online` file: the nodeN directories present. */
-static int scan_node_dirs(const pf_root_t *sys, int *ids, size_t max, size_t *ret_n) {
+static void scan_node_dirs(const pf_root_t *sys, mg_nodemask_t *ret) {
+        *ret = (mg_nodemask_t){0};
         int fd = openat(sys->fd, "devices/system/node", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0) {
-                *ret_n = 0;
-                return 0;
-        }
+        if (fd < 0)
+                return;
         DIR *d = fdopendir(fd);
         if (!d) {
                 close(fd);
-                *ret_n = 0;
-                return 0;
+                return;
         }
-        size_t n = 0;
         struct dirent *de;
-        while ((de = readdir(d)) && n < max) {
+        while ((de = readdir(d))) {
                 const char *rest;
                 uint64_t id;
                 if (mg_startswith(de->d_name, "node", &rest) && isdigit((unsigned char)*rest) &&
-                    mg_parse_u64(rest, &id) == 0 && id <= 65535)
-                        ids[n++] = (int)id;
+                    mg_parse_u64(rest, &id) == 0 && id < MG_NODEMASK_BITS)
+                        mg_nodemask_set(ret, (int)id);
         }
         closedir(d);
-        qsort(ids, n, sizeof(int), cmp_int);
-        *ret_n = n;
-        return 0;
 }
 
 static int read_nodes(const pf_root_t *sys, mg_host_t *h, mg_error_t *err) {
-        int ids[MG_NODES_MAX];
-        size_t nids = 0;
+        mg_nodemask_t ids;
         _cleanup_free_ char *online = NULL;
         mg_error_t e = { 0 };
 
         int r = pf_read(sys, "devices/system/node/online", &online, &e);
         if (pf_is_absent(r)) {
-                scan_node_dirs(sys, ids, MG_NODES_MAX, &nids);
+                scan_node_dirs(sys, &ids);
         } else if (r < 0) {
                 *err = e;
                 return r;
-        } else if (node_list(online, ids, MG_NODES_MAX, &nids) < 0) {
+        } else if (mg_parse_node_list(online, &ids) < 0) {
                 char q[96];
                 return mg_error_set(err, -EBADMSG, "%s/devices/system/node/online: cannot parse \"%s\"", sys->name,
                                     pf_quote(online, strcspn(online, "\n"), q, sizeof(q)));
         }
 
         h->nnodes = 0;
-        for (size_t i = 0; i < nids; i++) {
+        for (int id = mg_nodemask_next(&ids, -1); id >= 0 && h->nnodes < MG_NODES_MAX; id = mg_nodemask_next(&ids, id)) {
                 char rel[64], name[sizeof(sys->name) + 64];
                 _cleanup_free_ char *buf = NULL;
-                snprintf(rel, sizeof(rel), "devices/system/node/node%d/meminfo", ids[i]);
+                snprintf(rel, sizeof(rel), "devices/system/node/node%d/meminfo", id);
                 r = pf_read(sys, rel, &buf, &e);
                 if (pf_is_absent(r))
                         continue; /* listed online but no file: nothing to say about it */
@@ -239,13 +188,14 @@ static int read_nodes(const pf_root_t *sys, mg_host_t *h, mg_error_t *err) {
                         return r;
                 }
                 snprintf(name, sizeof(name), "%s/%s", sys->name, rel);
-                r = mg_parse_node_meminfo_named(buf, name, ids[i], &h->nodes[h->nnodes], err);
+                r = mg_parse_node_meminfo_named(buf, name, id, &h->nodes[h->nnodes], err);
                 if (r < 0)
                         return r;
                 h->nnodes++;
         }
         return 0;
 }
+
 int mg_host_read(const mg_roots_t *roots, mg_host_t *ret, mg_error_t *err) {
         pf_root_t proc = { .fd = -1 }, sys = { .fd = -1 };
         _cleanup_close_ int proc_fd = -1, sys_fd = -1;

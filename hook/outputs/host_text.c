@@ -5,7 +5,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "memgate/checks/checks.h"
+#include "memgate/checks/thresholds.h"
 #include "memgate/models/kernel.h"
 #include "memgate/util/number.h"
 

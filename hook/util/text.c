@@ -17,3 +17,14 @@ bool mg_startswith(const char *s, const char *prefix, const char **rest) {
         return true;
 }
 
+
+const char *mg_name_of(const char *const *names, size_t n, unsigned v, const char *unknown) {
+        return v < n && names[v] ? names[v] : unknown;
+}
+
+int mg_name_index(const char *const *names, size_t n, const char *name) {
+        for (size_t i = 0; name && i < n; i++)
+                if (names[i] && strcmp(names[i], name) == 0)
+                        return (int)i;
+        return -1;
+}

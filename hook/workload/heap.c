@@ -12,7 +12,11 @@
 
 #include "heap_scan.h"
 #include "memgate/util/cleanup.h"
+#include "memgate/util/text.h"
 #include "memgate/workload/heap_units.h"
+
+_Static_assert(SCAN_SOURCE_MAX == MG_SOURCE_MAX && SCAN_OPTION_MAX == MG_OPTION_MAX && SCAN_NOTE_MAX == MG_NOTE_MAX,
+               "the scanner records texts of mg_heap_t's sizes");
 
 #define DOTNET_MIN_DEFAULT ((uint64_t)20 * 1024 * 1024)
 /* JDK 17 MaxHeapSize default: ScaleForWordSize(96 MiB) = 96 MiB * 1.3, aligned down to 8. */
@@ -24,18 +28,11 @@ static const char *const jvm_env_names[_JS_MAX] = {
 };
 
 const char *mg_runtime_name(mg_runtime_t rt) {
-        switch (rt) {
-        case MG_RT_JVM:
-                return "JVM";
-        case MG_RT_NODE:
-                return "Node.js";
-        case MG_RT_GO:
-                return "Go";
-        case MG_RT_DOTNET:
-                return ".NET";
-        default:
-                return "none";
-        }
+        static const char *const names[] = {
+                [MG_RT_NONE] = "none", [MG_RT_JVM] = "JVM", [MG_RT_NODE] = "Node.js", [MG_RT_GO] = "Go",
+                [MG_RT_DOTNET] = ".NET",
+        };
+        return mg_name_of(names, ELEMENTSOF(names), (unsigned)rt, "none");
 }
 
 /* The variables that size a heap, for the report's copy of the environment. */

@@ -42,8 +42,8 @@ void mg_scan_set_str(char *dst, size_t n, const char *src) {
 
 void mg_scan_note(char *dst, const char *opt, const char *source, const char *what) {
         /* A long note is cut: the option and its source come first, which is what matters. */
-        if (!dst[0] && snprintf(dst, MG_NOTE_MAX, "%.60s in %s %s", opt, source, what) >= MG_NOTE_MAX)
-                dst[MG_NOTE_MAX - 1] = '\0';
+        if (!dst[0] && snprintf(dst, SCAN_NOTE_MAX, "%.60s in %s %s", opt, source, what) >= SCAN_NOTE_MAX)
+                dst[SCAN_NOTE_MAX - 1] = '\0';
 }
 
 static void put(setting_t *s, uint64_t v, double d, const char *opt, const char *source) {
@@ -121,7 +121,7 @@ static bool node_option(scan_t *sc, setting_t *st, char *const *w, size_t n, siz
         const char *word = w[*i];
         if (!mg_startswith(word, "--max-old-space-size", &val) && !mg_startswith(word, "--max_old_space_size", &val))
                 return false;
-        char opt[MG_OPTION_MAX];
+        char opt[SCAN_OPTION_MAX];
         if (*val == '=')
                 val++;
         else if (*val == '\0' && *i + 1 < n) {

@@ -9,19 +9,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "memgate/workload/heap.h"
 
 #define MAX_SH_DEPTH 3
 #define MAX_TOTAL_WORDS 65536u
 #define MAX_TOTAL_EXPAND (1u << 20)
 #define MAX_VARS 32
+/* Text sizes of what the scanner records; heap.c checks they equal mg_heap_t's. */
+#define SCAN_SOURCE_MAX 64
+#define SCAN_OPTION_MAX 96
+#define SCAN_NOTE_MAX 160
 
 typedef struct setting {
         bool have;
         uint64_t v;
         double d;
-        char option[MG_OPTION_MAX];
-        char source[MG_SOURCE_MAX];
+        char option[SCAN_OPTION_MAX];
+        char source[SCAN_SOURCE_MAX];
 } setting_t;
 
 typedef enum {
@@ -47,7 +50,7 @@ typedef struct var {
         char name[48];
         char *value;
         bool env; /* reaches the runtime's environment (inline assignment, export) */
-        char source[MG_SOURCE_MAX];
+        char source[SCAN_SOURCE_MAX];
 } var_t;
 
 typedef struct scan {
@@ -58,15 +61,15 @@ typedef struct scan {
         setting_t jvm[_JS_MAX][_J_MAX];
         setting_t node[_NS_MAX];
         bool saw_java, saw_node, saw_dotnet, jvm_opt, node_opt;
-        char java_where[MG_SOURCE_MAX], node_where[MG_SOURCE_MAX], dotnet_where[MG_SOURCE_MAX];
-        char jvm_note[MG_NOTE_MAX], node_note[MG_NOTE_MAX];
+        char java_where[SCAN_SOURCE_MAX], node_where[SCAN_SOURCE_MAX], dotnet_where[SCAN_SOURCE_MAX];
+        char jvm_note[SCAN_NOTE_MAX], node_note[SCAN_NOTE_MAX];
         size_t words_left, expand_left;
         bool oom; /* an allocation failed: the scan is incomplete */
 } scan_t;
 
 
 void mg_scan_set_str(char *dst, size_t n, const char *src);
-/* Keeps the first malformed setting's description in dst (MG_NOTE_MAX). */
+/* Keeps the first malformed setting's description in dst (SCAN_NOTE_MAX). */
 void mg_scan_note(char *dst, const char *opt, const char *source, const char *what);
 bool mg_scan_is_blank(char c);
 /* The value the runtime sees for NAME (command-line assignments over process.env), and where it

@@ -57,6 +57,13 @@ typedef struct mg_conf {
         bool syslog;                   /* hook: log findings to syslog */
 } mg_conf_t;
 
+/* Names as memgate.conf and the command line write them ("enforce", "warn"; "auto", "legacy",
+ * "modern"); the parsers return -EINVAL for anything else. */
+const char *mg_policy_name(mg_policy_t p);
+int mg_policy_from_name(const char *s, mg_policy_t *ret);
+const char *mg_heuristic_name(mg_heuristic_t h);
+int mg_heuristic_from_name(const char *s, mg_heuristic_t *ret);
+
 void mg_conf_defaults(mg_conf_t *c);
 /* The off-heap estimate's documented defaults (see conf.c for where each figure comes from). */
 void mg_offheap_defaults(mg_offheap_params_t *p);
