@@ -135,7 +135,10 @@ static void model(out_t *o, const mg_model_t *m) {
                 return;
         }
         open_map(o);
-        ku64(o, "memavailable_kb", m->memavailable_kb);
+        if (m->have_memavailable)
+                ku64(o, "memavailable_kb", m->memavailable_kb);
+        else
+                knull(o, "memavailable_kb");
         ki64(o, "memavailable_unclamped_kb", m->memavailable_unclamped_kb);
         if (m->have_kernel_memavailable)
                 ku64(o, "kernel_memavailable_kb", m->kernel_memavailable_kb);
@@ -192,7 +195,7 @@ static void zones(out_t *o, const mg_host_t *h) {
                 return;
         }
         open_arr(o);
-        for (size_t i = 0; i < h->nzones && i < MG_ZONES_MAX; i++) {
+        for (size_t i = 0; i < h->nzones; i++) {
                 const mg_zone_t *z = &h->zones[i];
                 open_map(o);
                 ki64(o, "node", z->node);
@@ -243,10 +246,12 @@ static void host(out_t *o, const mg_report_ctx_t *ctx) {
         vm_sysctls(o, &h->vm);
         model(o, ctx->model);
         zones(o, h);
+        if (h->zones_listed > h->nzones)
+                ku64(o, "zones_left_out", h->zones_listed - h->nzones);
         if (h->nnodes > 0) {
                 key(o, "nodes");
                 open_arr(o);
-                for (size_t i = 0; i < h->nnodes && i < MG_NODES_MAX; i++) {
+                for (size_t i = 0; i < h->nnodes; i++) {
                         open_map(o);
                         ki64(o, "id", h->nodes[i].id);
                         ku64(o, "mem_total_kb", h->nodes[i].mem_total_kb);

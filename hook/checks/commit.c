@@ -15,6 +15,7 @@
 #include "reserve.h"
 
 #define FMT(v, buf) mg_fmt_bytes((v), (buf), sizeof(buf))
+#define FMT_KB(kb, buf) mg_fmt_kb((kb), (buf), sizeof(buf))
 
 /* The per-process part of mode 2's user reserve for runc: min(total_vm / 32, user_reserve_kbytes).
  * runc 1.1.5 maps about 1.35 GiB (KERNEL-NOTES.md), so total_vm / 32 is about 43 MiB. */
@@ -26,11 +27,15 @@ typedef struct expected {
         char what[200];
 } expected_t;
 
+static uint64_t headroom_abs(int64_t h) {
+        return h < 0 ? (uint64_t)0 - (uint64_t)h : (uint64_t)h;
+}
+
 static void expected_commit(const mg_input_t *in, const mg_heap_t *heap, uint64_t limit, expected_t *e) {
         const mg_conf_t *c = in->conf;
         char a[32];
         *e = (expected_t){.total_kb = c->runtime_reserve_kb, .largest_kb = 4 * 1024};
-        int n = snprintf(e->what, sizeof(e->what), "container runtime %s", FMT(c->runtime_reserve_kb * 1024, a));
+        int n = snprintf(e->what, sizeof(e->what), "container runtime %s", FMT_KB(c->runtime_reserve_kb, a));
         if (!heap)
                 return;
         uint64_t start = 0, largest = 0;
@@ -38,7 +43,7 @@ static void expected_commit(const mg_input_t *in, const mg_heap_t *heap, uint64_
         case MG_RT_JVM: {
                 /* G1 commits the initial heap at start: -Xms, else 1/64 of the memory it sees. */
                 /* -XX:MaxRAM replaces the memory the JVM sizes itself from (Arguments::set_heap_size). */
-                uint64_t seen = limit ? limit : in->model->memtotal_kb * 1024;
+                uint64_t seen = limit ? limit : mg_sat_mul(in->model->memtotal_kb, 1024);
                 if (heap->have_max_ram)
                         seen = heap->max_ram_bytes;
                 uint64_t initial = heap->have_initial_heap ? heap->initial_heap_bytes : seen / 64;
@@ -58,7 +63,7 @@ static void expected_commit(const mg_input_t *in, const mg_heap_t *heap, uint64_
                         e->largest_kb = largest;
                 if (n > 0 && (size_t)n < sizeof(e->what))
                         snprintf(e->what + n, sizeof(e->what) - (size_t)n, " + %s start-up %s",
-                                 mg_runtime_name(heap->runtime), FMT(start * 1024, a));
+                                 mg_runtime_name(heap->runtime), FMT_KB(start, a));
         }
 }
 
@@ -83,7 +88,8 @@ void mg_check_commit(const mg_input_t *in, const mg_heap_t *heap, uint64_t limit
                 uint64_t user_reserve = RUNC_TOTAL_VM_KB / 32;
                 if (h->vm.have_user_reserve_kbytes && h->vm.user_reserve_kbytes < user_reserve)
                         user_reserve = h->vm.user_reserve_kbytes;
-                int64_t need = (int64_t)mg_sat_add(e.total_kb, user_reserve);
+                uint64_t need_u = mg_sat_add(e.total_kb, user_reserve);
+                int64_t need = need_u > INT64_MAX ? INT64_MAX : (int64_t)need_u;
                 if (m->commit_headroom_kb >= need)
                         return;
                 mg_finding_t *f = mg_report_add(
@@ -91,27 +97,36 @@ void mg_check_commit(const mg_input_t *in, const mg_heap_t *heap, uint64_t limit
                         "vm.overcommit_memory=2: Committed_AS is %s of CommitLimit %s, leaving %s%s, but starting "
                         "this container commits about %s (%s) plus a %s user reserve; the runtime's allocations "
                         "will fail (Go: \"fatal error: runtime: out of memory\")",
-                        FMT(m->committed_as_kb * 1024, a), FMT(m->commit_limit_kb * 1024, b),
+                        FMT_KB(m->committed_as_kb, a), FMT_KB(m->commit_limit_kb, b),
                         m->commit_headroom_kb < 0 ? "-" : "",
-                        FMT((uint64_t)(m->commit_headroom_kb < 0 ? -m->commit_headroom_kb : m->commit_headroom_kb) *
-                                    1024,
-                            c),
-                        FMT(e.total_kb * 1024, d), e.what, FMT(user_reserve * 1024, ur));
+                        FMT_KB(headroom_abs(m->commit_headroom_kb), c),
+                        FMT_KB(e.total_kb, d), e.what, FMT_KB(user_reserve, ur));
                 if (f) {
-                        uint64_t short_kb = (uint64_t)(need - m->commit_headroom_kb);
+                        /* 128-bit: headroom, need and MemTotal are kernel figures a hostile /proc
+                         * can put anywhere. */
+                        __int128 shortfall = (__int128)need - m->commit_headroom_kb;
+                        uint64_t short_kb = shortfall > (__int128)UINT64_MAX ? UINT64_MAX : (uint64_t)shortfall;
                         uint64_t ratio = h->vm.have_overcommit_ratio ? h->vm.overcommit_ratio : 50;
                         uint64_t total = mg_sat_sub(m->memtotal_kb, mg_meminfo_or0(&h->meminfo, "Hugetlb"));
-                        uint64_t new_ratio = total ? ratio + (short_kb * 100 + total - 1) / total + 1 : ratio;
-                        if (h->vm.have_overcommit_kbytes && h->vm.overcommit_kbytes > 0)
+                        __int128 new_ratio = total ? (__int128)ratio + ((__int128)short_kb * 100 + total - 1) / total + 1
+                                                   : 101;
+                        if ((h->vm.have_overcommit_kbytes && h->vm.overcommit_kbytes > 0) || new_ratio > 100)
                                 mg_finding_fix(f,
                                                "raise the limit, e.g. sysctl -w vm.overcommit_kbytes=%" PRIu64
-                                               ", add swap, or stop processes that commit memory",
-                                               h->vm.overcommit_kbytes + short_kb + 1024);
+                                               "%s, add swap, or stop processes that commit memory",
+                                               mg_sat_add(mg_sat_add(h->vm.overcommit_kbytes > 0
+                                                                             ? h->vm.overcommit_kbytes
+                                                                             : mg_sat_sub(m->commit_limit_kb,
+                                                                                          mg_meminfo_or0(&h->meminfo,
+                                                                                                         "SwapTotal")),
+                                                                     short_kb),
+                                                          1024),
+                                               h->vm.overcommit_kbytes > 0 ? "" : " (even overcommit_ratio=100 is not enough)");
                         else
                                 mg_finding_fix(f,
                                                "raise the limit, e.g. sysctl -w vm.overcommit_ratio=%" PRIu64
                                                " (now %" PRIu64 "), add swap, or stop processes that commit memory",
-                                               new_ratio > 100 ? 100 : new_ratio, ratio);
+                                               (uint64_t)new_ratio, ratio);
                         mg_ev_u64(f, "overcommit_memory", 2);
                         mg_ev_u64(f, "commit_limit_kb", m->commit_limit_kb);
                         mg_ev_u64(f, "committed_as_kb", m->committed_as_kb);
@@ -131,9 +146,9 @@ void mg_check_commit(const mg_input_t *in, const mg_heap_t *heap, uint64_t limit
                 mg_finding_t *f = mg_report_add(r, "commit-exhausted", MG_SEV_REFUSE,
                                                 "a single allocation of %s (the initial heap) is larger than RAM + "
                                                 "swap (%s); with vm.overcommit_memory=0 the kernel refuses it",
-                                                FMT(e.largest_kb * 1024, a), FMT(ram_swap * 1024, b));
+                                                FMT_KB(e.largest_kb, a), FMT_KB(ram_swap, b));
                 if (f) {
-                        mg_finding_fix(f, "lower the initial heap (-Xms) below %s", FMT(ram_swap * 1024, a));
+                        mg_finding_fix(f, "lower the initial heap (-Xms) below %s", FMT_KB(ram_swap, a));
                         mg_ev_u64(f, "overcommit_memory", 0);
                         mg_ev_str(f, "heuristic", "modern");
                         mg_ev_u64(f, "largest_request_kb", e.largest_kb);
@@ -153,10 +168,10 @@ void mg_check_commit(const mg_input_t *in, const mg_heap_t *heap, uint64_t limit
                 r, "commit-exhausted", MG_SEV_REFUSE,
                 "kernel %s uses the pre-5.2 overcommit heuristic: free memory as it counts it (%s) minus the "
                 "watermark reserve (%s) leaves %s%s, not enough for the %s this start commits (%s)%s%s",
-                h->kernel[0] ? h->kernel : "(unknown)", FMT(m->legacy_free_kb * 1024, a),
-                FMT(m->totalreserve_kb * 1024, b), m->commit_headroom_kb < 0 ? "-" : "",
-                FMT((uint64_t)(m->commit_headroom_kb < 0 ? -m->commit_headroom_kb : m->commit_headroom_kb) * 1024, c),
-                FMT(e.total_kb * 1024, d), e.what, cause ? "; the reserve is outsized because of " : "",
+                h->kernel[0] ? h->kernel : "(unknown)", FMT_KB(m->legacy_free_kb, a),
+                FMT_KB(m->totalreserve_kb, b), m->commit_headroom_kb < 0 ? "-" : "",
+                FMT_KB((uint64_t)(m->commit_headroom_kb < 0 ? -m->commit_headroom_kb : m->commit_headroom_kb), c),
+                FMT_KB(e.total_kb, d), e.what, cause ? "; the reserve is outsized because of " : "",
                 cause ? cause : "");
         if (f) {
                 if (cause)

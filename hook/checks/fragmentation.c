@@ -2,6 +2,8 @@
 /* fragmentation: the zone kernel allocations use first has no free blocks of order 3 or more. */
 #include "fragmentation.h"
 
+#include "memgate/inputs/nodemask.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -25,7 +27,7 @@ static uint64_t blocks_from(const mg_buddy_t *b, size_t order) {
  * with a fragmented Normal zone is fragmented whatever DMA32 holds. */
 static const mg_buddy_t *primary_zone(const mg_host_t *h, int node) {
         const mg_buddy_t *dma32 = NULL;
-        for (size_t i = 0; i < h->nbuddy && i < MG_ZONES_MAX; i++) {
+        for (size_t i = 0; i < h->nbuddy; i++) {
                 const mg_buddy_t *b = &h->buddy[i];
                 if (b->node != node)
                         continue;
@@ -43,21 +45,17 @@ void mg_check_fragmentation(const mg_input_t *in, const mg_allowed_t *a, mg_repo
         const mg_host_t *h = in->host;
         char zones[160];
         size_t zo = 0, nzones = 0, nok = 0;
-        int seen[MG_ZONES_MAX];
-        size_t nseen = 0;
+        mg_nodemask_t seen = {0};
         uint64_t small = 0, dma32_high = 0;
 
         if (!h->have_buddyinfo || h->nbuddy == 0)
                 return;
         zones[0] = '\0';
-        for (size_t i = 0; i < h->nbuddy && i < MG_ZONES_MAX; i++) {
+        for (size_t i = 0; i < h->nbuddy; i++) {
                 int node = h->buddy[i].node;
-                bool dup = false;
-                for (size_t k = 0; k < nseen; k++)
-                        dup |= seen[k] == node;
-                if (dup || !mg_node_allowed(a, node))
+                if (mg_nodemask_test(&seen, node) || !mg_node_allowed(a, node))
                         continue;
-                seen[nseen++] = node;
+                mg_nodemask_set(&seen, node);
 
                 const mg_buddy_t *b = primary_zone(h, node);
                 if (!b)
@@ -75,7 +73,7 @@ void mg_check_fragmentation(const mg_input_t *in, const mg_allowed_t *a, mg_repo
                                 zo += (size_t)w < sizeof(zones) - zo ? (size_t)w : sizeof(zones) - zo - 1;
                 }
                 if (strcmp(b->zone, "Normal") == 0)
-                        for (size_t k = 0; k < h->nbuddy && k < MG_ZONES_MAX; k++)
+                        for (size_t k = 0; k < h->nbuddy; k++)
                                 if (h->buddy[k].node == node && strcmp(h->buddy[k].zone, "DMA32") == 0)
                                         dma32_high = mg_sat_add(dma32_high, blocks_from(&h->buddy[k], MG_FRAG_MIN_ORDER));
         }

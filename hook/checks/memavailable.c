@@ -14,36 +14,38 @@
 #include "reserve.h"
 
 #define FMT(v, buf) mg_fmt_bytes((v), (buf), sizeof(buf))
+#define FMT_KB(kb, buf) mg_fmt_kb((kb), (buf), sizeof(buf))
 
 void mg_check_memavailable(const mg_input_t *in, mg_report_t *r) {
         const mg_host_t *h = in->host;
         const mg_model_t *m = in->model;
         char a[32], b[32], c[32], cause_buf[64];
-        uint64_t avail = m->have_kernel_memavailable ? m->kernel_memavailable_kb : m->memavailable_kb;
+        uint64_t avail = 0;
+        bool known = mg_model_memavailable(m, &avail); /* unknown (before 3.14, no zoneinfo) is never 0 */
         bool outsized = mg_reserve_outsized(in);
         const char *cause = outsized ? mg_reserve_cause(h, m, cause_buf, sizeof(cause_buf)) : NULL;
 
-        if (avail == 0) {
+        if (known && avail == 0) {
                 mg_finding_t *f;
                 if (!m->reconstructed)
                         f = mg_report_add(r, "memavailable-zero", MG_SEV_REFUSE,
                                           "MemAvailable is 0 kB while MemFree is %s; the watermark reserve could not "
                                           "be reconstructed (%s), so the cause is not explained",
-                                          FMT(m->memfree_kb * 1024, a),
+                                          FMT_KB(m->memfree_kb, a),
                                           h->zoneinfo_error[0] ? h->zoneinfo_error : "no /proc/zoneinfo");
                 else if (outsized)
                         f = mg_report_add(r, "memavailable-zero", MG_SEV_REFUSE,
                                           "MemAvailable is 0 kB while MemFree is %s: %s makes the watermarks reserve "
                                           "%s of %s",
-                                          FMT(m->memfree_kb * 1024, a),
+                                          FMT_KB(m->memfree_kb, a),
                                           cause ? cause : "vm.lowmem_reserve_ratio",
-                                          FMT(m->totalreserve_kb * 1024, b), FMT(m->memtotal_kb * 1024, c));
+                                          FMT_KB(m->totalreserve_kb, b), FMT_KB(m->memtotal_kb, c));
                 else
                         f = mg_report_add(r, "memavailable-zero", MG_SEV_REFUSE,
                                           "MemAvailable is 0 kB: MemFree %s minus the watermark reserve %s leaves "
                                           "nothing, and page cache and reclaimable slab add too little; memory is "
                                           "really in use",
-                                          FMT(m->memfree_kb * 1024, a), FMT(m->totalreserve_kb * 1024, b));
+                                          FMT_KB(m->memfree_kb, a), FMT_KB(m->totalreserve_kb, b));
                 if (f) {
                         if (m->reconstructed && outsized)
                                 mg_reserve_fix(h, m, f);
@@ -76,8 +78,8 @@ void mg_check_memavailable(const mg_input_t *in, mg_report_t *r) {
                         r, "watermark-misconfigured", MG_SEV_WARN,
                         "the zone watermarks and lowmem protection reserve %s (%" PRIu64 "%% of MemTotal %s; "
                         "the kernel's defaults would reserve %s): %s",
-                        FMT(m->totalreserve_kb * 1024, a), pct, FMT(m->memtotal_kb * 1024, b),
-                        FMT(m->default_totalreserve_kb * 1024, c),
+                        FMT_KB(m->totalreserve_kb, a), pct, FMT_KB(m->memtotal_kb, b),
+                        FMT_KB(m->default_totalreserve_kb, c),
                         cause ? cause : "the reserve comes from vm.lowmem_reserve_ratio");
                 if (f) {
                         mg_reserve_fix(h, m, f);

@@ -15,6 +15,7 @@
 #include "memgate/models/kernel.h"
 
 #define FMT(v, buf) mg_fmt_bytes((v), (buf), sizeof(buf))
+#define FMT_KB(kb, buf) mg_fmt_kb((kb), (buf), sizeof(buf))
 
 /* ---- numa-node-low ------------------------------------------------------------------------- */
 
@@ -28,8 +29,8 @@ static void describe_nodes(const mg_host_t *h, const mg_allowed_t *a, bool insid
                 if (mg_node_allowed(a, nd->id) != inside || (only_low && mg_node_available_kb(nd) >= mg_node_low_kb(nd)))
                         continue;
                 int w = snprintf(buf + o, n - o, "%snode %d: %s free, %s available of %s", o ? "; " : "", nd->id,
-                                 FMT(nd->mem_free_kb * 1024, x), FMT(mg_node_available_kb(nd) * 1024, y),
-                                 FMT(nd->mem_total_kb * 1024, z));
+                                 FMT_KB(nd->mem_free_kb, x), FMT_KB(mg_node_available_kb(nd), y),
+                                 FMT_KB(nd->mem_total_kb, z));
                 if (w < 0)
                         break;
                 o += (size_t)w < n - o ? (size_t)w : n - o - 1;
@@ -114,9 +115,9 @@ void mg_check_numa(const mg_input_t *in, const mg_allowed_t *a, mg_report_t *r) 
                 r, "numa-node-low", MG_SEV_WARN,
                 "the container may only allocate on NUMA node(s) %s (%s), which have %s available%s%s: %s; "
                 "node(s) %s have memory: %s",
-                ids, a->source, FMT(in_avail * 1024, x),
+                ids, a->source, FMT_KB(in_avail, x),
                 need_kb > in_low ? ", less than its memory limit of " : " (below the low mark of 5% or 256 MiB per node)",
-                need_kb > in_low ? mg_fmt_bytes(need_kb * 1024, y, sizeof(y)) : "", desc, others, odesc);
+                need_kb > in_low ? mg_fmt_kb(need_kb, y, sizeof(y)) : "", desc, others, odesc);
         if (!f)
                 return;
         mg_finding_fix(f, "allow more nodes in linux.resources.cpu.mems (e.g. podman run --cpuset-mems=%s,%s), "

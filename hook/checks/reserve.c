@@ -12,6 +12,7 @@
 #include "memgate/util/number.h"
 
 #define FMT(v, buf) mg_fmt_bytes((v), (buf), sizeof(buf))
+#define FMT_KB(kb, buf) mg_fmt_kb((kb), (buf), sizeof(buf))
 
 /* Which knob makes the reserve outsized: min_free_kbytes above the kernel's default, or the
  * watermark scale factor above its default of 10; NULL when neither (lowmem_reserve_ratio). */
@@ -35,7 +36,7 @@ void mg_reserve_fix(const mg_host_t *h, const mg_model_t *m, mg_finding_t *f) {
                                "lower it, e.g. sysctl -w vm.min_free_kbytes=%" PRIu64
                                " (the kernel's default for this host), which releases about %s of the reserve; "
                                "make it permanent in /etc/sysctl.d/",
-                               m->default_min_free_kbytes, FMT(gain * 1024, a));
+                               m->default_min_free_kbytes, FMT_KB(gain, a));
         } else if (h->vm.have_watermark_scale_factor && h->vm.watermark_scale_factor > 10) {
                 mg_finding_fix(f, "lower it, e.g. sysctl -w vm.watermark_scale_factor=10 (the default)");
         } else {

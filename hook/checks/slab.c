@@ -12,6 +12,7 @@
 #include "memgate/util/number.h"
 
 #define FMT(v, buf) mg_fmt_bytes((v), (buf), sizeof(buf))
+#define FMT_KB(kb, buf) mg_fmt_kb((kb), (buf), sizeof(buf))
 
 /* ---- slab-unreclaimable -------------------------------------------------------------------- */
 
@@ -30,7 +31,7 @@ void mg_check_slab(const mg_input_t *in, mg_report_t *r) {
                                         "unreclaimable kernel slab (SUnreclaim) is %s, %.1f%% of MemTotal %s: the "
                                         "kernel cannot give it back under pressure; this much usually means a leak "
                                         "in the kernel, a driver or a module",
-                                        FMT(sun * 1024, a), pct, FMT(total * 1024, b));
+                                        FMT_KB(sun, a), pct, FMT_KB(total, b));
         if (!f)
                 return;
         mg_finding_fix(f, "find the growing cache: slabtop -o -s c | head -20 (or sort /proc/slabinfo by "

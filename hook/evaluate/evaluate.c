@@ -20,6 +20,7 @@ mg_evaluation_t *mg_evaluation_new(void) {
 void mg_evaluation_free(mg_evaluation_t *ev) {
         if (!ev)
                 return;
+        mg_host_clear(&ev->host);
         mg_state_free(&ev->state);
         mg_container_free(&ev->container);
         mg_cgroup_free(ev->cgroup);

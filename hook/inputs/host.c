@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 int mg_meminfo_get(const mg_meminfo_t *mi, const char *name, uint64_t *ret) {
@@ -53,3 +54,15 @@ int mg_parse_osrelease(const char *text, int *ret_major, int *ret_minor) {
         return 0;
 }
 
+
+void mg_host_clear(mg_host_t *h) {
+        if (!h)
+                return;
+        free(h->zones);
+        free(h->buddy);
+        free(h->nodes);
+        h->zones = NULL;
+        h->buddy = NULL;
+        h->nodes = NULL;
+        h->nzones = h->zones_listed = h->nbuddy = h->nnodes = 0;
+}

@@ -18,6 +18,7 @@
 #include "memgate/inputs/nodes.h"
 #include "memgate/inputs/zoneinfo.h"
 #include "memgate/util/cleanup.h"
+#include "memgate/util/lines.h"
 #include "memgate/util/number.h"
 #include "memgate/util/text.h"
 #include "proc_text.h"
@@ -100,39 +101,70 @@ static int read_vm(const pf_root_t *proc, mg_vm_t *vm, mg_error_t *err) {
         return 0;
 }
 
-static int read_zones(const pf_root_t *proc, mg_host_t *h, mg_error_t *err) {
+/* zoneinfo is streamed: a host with hundreds of CPUs prints megabytes of per-cpu pagesets, and no
+ * whole-file cap fits every real host. 256 MiB bounds the time; a line is at most 4 KiB. */
+#define ZONEINFO_MAX_BYTES ((size_t)256 << 20)
+#define ZONEINFO_MAX_LINE 4096
+
+static int zoneinfo_line(const char *line, size_t len, size_t lineno, void *userdata, mg_error_t *err) {
+        return mg_zoneinfo_parser_line(userdata, line, len, lineno, err);
+}
+
+static int read_zoneinfo(const pf_root_t *proc, mg_host_t *h, mg_error_t *err) {
         char name[sizeof(proc->name) + 16];
-        _cleanup_free_ char *zi = NULL, *bi = NULL;
         mg_error_t e = { 0 };
 
-        int r = pf_read(proc, "zoneinfo", &zi, &e);
-        if (pf_is_absent(r)) {
-                h->have_zoneinfo = false;
-                snprintf(h->zoneinfo_error, sizeof(h->zoneinfo_error), "%.*s", (int)sizeof(h->zoneinfo_error) - 1, e.msg);
-        } else if (r < 0) {
+        snprintf(name, sizeof(name), "%s/zoneinfo", proc->name);
+        mg_zoneinfo_parser_t *p = mg_zoneinfo_parser_new(name, MG_ZONES_MAX);
+        if (!p)
+                return mg_error_set(err, -ENOMEM, "%s: out of memory", name);
+        int r = mg_read_lines_at(proc->fd, "zoneinfo", name, ZONEINFO_MAX_BYTES, ZONEINFO_MAX_LINE, zoneinfo_line, p, &e);
+        if (r < 0) {
+                mg_zoneinfo_parser_free(p);
+                if (pf_is_absent(r)) { /* optional (a hardened /proc hides it): recorded as absent */
+                        h->have_zoneinfo = false;
+                        snprintf(h->zoneinfo_error, sizeof(h->zoneinfo_error), "%.*s",
+                                 (int)sizeof(h->zoneinfo_error) - 1, e.msg);
+                        return 0;
+                }
                 *err = e;
                 return r;
-        } else {
-                snprintf(name, sizeof(name), "%s/zoneinfo", proc->name);
-                r = mg_parse_zoneinfo_named(zi, name, h->zones, MG_ZONES_MAX, &h->nzones, err);
-                if (r < 0)
-                        return r;
-                h->have_zoneinfo = true;
         }
+        r = mg_zoneinfo_parser_finish(p, &h->zones, &h->nzones, &h->zones_listed, err);
+        mg_zoneinfo_parser_free(p);
+        if (r < 0)
+                return r;
+        h->have_zoneinfo = true;
+        return 0;
+}
 
-        r = pf_read(proc, "buddyinfo", &bi, &e);
-        if (pf_is_absent(r))
+static int read_buddyinfo(const pf_root_t *proc, mg_host_t *h, mg_error_t *err) {
+        char name[sizeof(proc->name) + 16];
+        _cleanup_free_ char *bi = NULL;
+        mg_error_t e = { 0 };
+
+        int r = pf_read(proc, "buddyinfo", &bi, &e);
+        if (pf_is_absent(r)) {
                 h->have_buddyinfo = false;
-        else if (r < 0) {
+                return 0;
+        }
+        if (r < 0) {
                 *err = e;
                 return r;
-        } else {
-                snprintf(name, sizeof(name), "%s/buddyinfo", proc->name);
-                r = mg_parse_buddyinfo_named(bi, name, h->buddy, MG_ZONES_MAX, &h->nbuddy, err);
-                if (r < 0)
-                        return r;
-                h->have_buddyinfo = true;
         }
+        /* One line a zone. */
+        size_t lines = 1;
+        for (const char *c = bi; (c = strchr(c, '\n')); c++)
+                lines++;
+        size_t max = lines < MG_ZONES_MAX ? lines : MG_ZONES_MAX;
+        h->buddy = calloc(max, sizeof(*h->buddy));
+        if (!h->buddy)
+                return mg_error_set(err, -ENOMEM, "out of memory");
+        snprintf(name, sizeof(name), "%s/buddyinfo", proc->name);
+        r = mg_parse_buddyinfo_named(bi, name, h->buddy, max, &h->nbuddy, err);
+        if (r < 0)
+                return r;
+        h->have_buddyinfo = true;
         return 0;
 }
 
@@ -176,7 +208,13 @@ static int read_nodes(const pf_root_t *sys, mg_host_t *h, mg_error_t *err) {
         }
 
         h->nnodes = 0;
-        for (int id = mg_nodemask_next(&ids, -1); id >= 0 && h->nnodes < MG_NODES_MAX; id = mg_nodemask_next(&ids, id)) {
+        size_t count = mg_nodemask_count(&ids);
+        if (count == 0)
+                return 0;
+        h->nodes = calloc(count, sizeof(*h->nodes));
+        if (!h->nodes)
+                return mg_error_set(err, -ENOMEM, "out of memory");
+        for (int id = mg_nodemask_next(&ids, -1); id >= 0 && h->nnodes < count; id = mg_nodemask_next(&ids, id)) {
                 char rel[64], name[sizeof(sys->name) + 64];
                 _cleanup_free_ char *buf = NULL;
                 snprintf(rel, sizeof(rel), "devices/system/node/node%d/meminfo", id);
@@ -199,6 +237,8 @@ static int read_nodes(const pf_root_t *sys, mg_host_t *h, mg_error_t *err) {
 int mg_host_read(const mg_roots_t *roots, mg_host_t *ret, mg_error_t *err) {
         pf_root_t proc = { .fd = -1 }, sys = { .fd = -1 };
         _cleanup_close_ int proc_fd = -1, sys_fd = -1;
+        _cleanup_free_ char *buf = NULL;
+        mg_host_t h = { 0 };
         int r;
 
         r = pf_root_open(roots ? roots->procfs : NULL, "/proc", &proc, err);
@@ -206,42 +246,29 @@ int mg_host_read(const mg_roots_t *roots, mg_host_t *ret, mg_error_t *err) {
                 return r;
         proc_fd = proc.fd;
 
-        _cleanup_free_ mg_host_t *h = calloc(1, sizeof(*h));
-        if (!h)
-                return mg_error_set(err, -ENOMEM, "out of memory");
-
         long ps = sysconf(_SC_PAGESIZE);
-        h->page_kb = ps >= 1024 ? (uint64_t)ps / 1024 : 4;
+        h.page_kb = ps >= 1024 ? (uint64_t)ps / 1024 : 4;
 
-        _cleanup_free_ char *buf = NULL;
         r = pf_read(&proc, "meminfo", &buf, err);
         if (r < 0)
-                return r;
+                goto fail;
         char name[sizeof(proc.name) + 16];
         snprintf(name, sizeof(name), "%s/meminfo", proc.name);
-        r = mg_parse_meminfo_named(buf, name, &h->meminfo, err);
-        if (r < 0)
-                return r;
-
-        r = read_vm(&proc, &h->vm, err);
-        if (r < 0)
-                return r;
-        r = read_osrelease(&proc, h, err);
-        if (r < 0)
-                return r;
-        r = read_zones(&proc, h, err);
-        if (r < 0)
-                return r;
+        if ((r = mg_parse_meminfo_named(buf, name, &h.meminfo, err)) < 0 || (r = read_vm(&proc, &h.vm, err)) < 0 ||
+            (r = read_osrelease(&proc, &h, err)) < 0 || (r = read_zoneinfo(&proc, &h, err)) < 0 ||
+            (r = read_buddyinfo(&proc, &h, err)) < 0)
+                goto fail;
 
         /* /sys is optional as a whole: without it there are no node figures. */
         mg_error_t e = { 0 };
         if (pf_root_open(roots ? roots->sysfs : NULL, "/sys", &sys, &e) == 0) {
                 sys_fd = sys.fd;
-                r = read_nodes(&sys, h, err);
-                if (r < 0)
-                        return r;
+                if ((r = read_nodes(&sys, &h, err)) < 0)
+                        goto fail;
         }
-
-        *ret = *h;
+        *ret = h;
         return 0;
+fail:
+        mg_host_clear(&h);
+        return r;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "memgate/inputs/nodemask.h"
 #include "memgate/util/number.h"
 #include "memgate/util/read.h"
 #include "memgate/util/text.h"
@@ -114,7 +115,7 @@ const char *pf_zone_header(const char *line, size_t len, int *ret_node, char *zo
         if (!pf_token(&p, end, &tok, &tlen) || tlen < 2 || tok[tlen - 1] != ',')
                 return NULL;
         uint64_t node;
-        if (mg_parse_u64_n(tok, tlen - 1, &node) < 0 || node > 65535)
+        if (mg_parse_u64_n(tok, tlen - 1, &node) < 0 || node >= MG_NODEMASK_BITS) /* MAX_NUMNODES */
                 return NULL;
         if (!pf_token(&p, end, &tok, &tlen) || !pf_tok_is(tok, tlen, "zone"))
                 return NULL;

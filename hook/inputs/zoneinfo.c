@@ -4,6 +4,8 @@
 #include "memgate/inputs/zoneinfo.h"
 
 #include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <errno.h>
 #include <string.h>
 
@@ -72,105 +74,165 @@ static int parse_protection(const char *p, const char *end, mg_zone_t *z, const 
  * block from "pages free" on; the per-cpu pagesets and what follows them (ignored). */
 enum { ZS_START, ZS_NODESTATS, ZS_ZONE, ZS_PAGESETS };
 
-int mg_parse_zoneinfo_named(const char *text, const char *name, mg_zone_t *zones, size_t max, size_t *ret_n,
-                      mg_error_t *err) {
-        if (!name)
-                name = "zoneinfo";
-        _cleanup_free_ zstate_t *cur = calloc(1, sizeof(*cur));
-        _cleanup_free_ mg_zone_t *out = calloc(max ? max : 1, sizeof(*out));
-        if (!cur || !out)
-                return mg_error_set(err, -ENOMEM, "%s: out of memory", name);
-        size_t n = 0, lineno = 0, len;
-        int state = ZS_START, r;
-        const char *p = text, *line;
+struct mg_zoneinfo_parser {
+        char name[512];
+        mg_zone_t *zones;
+        size_t n, cap, max, total;
+        zstate_t cur;
+        int state;
+};
 
-        while (pf_next_line(&p, &line, &len)) {
-                lineno++;
-                const char *end = line + len, *q = line, *tok, *tok2;
-                size_t tlen, tlen2;
-                if (!pf_token(&q, end, &tok, &tlen))
-                        continue; /* blank */
+mg_zoneinfo_parser_t *mg_zoneinfo_parser_new(const char *name, size_t max_zones) {
+        mg_zoneinfo_parser_t *p = calloc(1, sizeof(*p));
+        if (!p)
+                return NULL;
+        snprintf(p->name, sizeof(p->name), "%s", name ? name : "zoneinfo");
+        p->max = max_zones;
+        return p;
+}
 
-                if (pf_tok_is(tok, tlen, "Node")) {
-                        if (state != ZS_START) {
-                                r = zone_finish(cur, name, err);
-                                if (r < 0)
-                                        return r;
-                                if (n < max)
-                                        out[n++] = cur->z; /* beyond max: checked, not kept */
-                        }
-                        memset(cur, 0, sizeof(*cur));
-                        cur->header_line = lineno;
-                        const char *rest = pf_zone_header(line, len, &cur->z.node, cur->z.name, sizeof(cur->z.name));
-                        if (!rest || pf_token(&rest, end, &tok, &tlen))
-                                return pf_line_error(err, -EBADMSG, name, lineno, line, len,
-                                                     "expected \"Node N, zone NAME\"");
-                        state = ZS_NODESTATS;
-                        continue;
-                }
-                if (state == ZS_START)
-                        return pf_line_error(err, -EBADMSG, name, lineno, line, len,
-                                             "expected \"Node N, zone NAME\" first");
+void mg_zoneinfo_parser_free(mg_zoneinfo_parser_t *p) {
+        if (!p)
+                return;
+        free(p->zones);
+        free(p);
+}
 
-                if (pf_tok_is(tok, tlen, "pagesets")) {
-                        state = ZS_PAGESETS;
-                        continue;
-                }
-                if (pf_tok_is(tok, tlen, "per-node")) {
-                        state = ZS_NODESTATS;
-                        continue;
-                }
-                int key = -1;
-                const char *vq = q;
-                if (pf_tok_is(tok, tlen, "pages")) {
-                        if (pf_token(&vq, end, &tok2, &tlen2) && pf_tok_is(tok2, tlen2, "free")) {
-                                key = Z_FREE;
-                                q = vq;
-                                state = ZS_ZONE;
-                        }
-                } else if (state == ZS_ZONE) {
-                        if (pf_tok_is(tok, tlen, "protection:"))
-                                key = Z_PROTECTION;
-                        else
-                                for (int k = Z_BOOST; k <= Z_MANAGED; k++)
-                                        if (pf_tok_is(tok, tlen, zone_keys[k]))
-                                                key = k;
-                }
-                if (key < 0)
-                        continue; /* per-node, per-zone vm stats and the rest: not ours */
-                if (cur->seen[key])
-                        return pf_line_error(err, -EBADMSG, name, lineno, line, len, "duplicate line in this zone");
-                cur->seen[key] = true;
-
-                const char *why = NULL;
-                if (key == Z_PROTECTION) {
-                        r = parse_protection(q, end, &cur->z, &why);
-                } else {
-                        uint64_t v = 0;
-                        r = -EINVAL;
-                        why = "expected one number";
-                        if (pf_token(&q, end, &tok, &tlen) && !pf_token(&q, end, &tok2, &tlen2)) {
-                                r = mg_parse_u64_n(tok, tlen, &v);
-                                if (r == 0 && v > MG_PAGES_MAX)
-                                        r = -ERANGE;
-                                why = r == -ERANGE ? "number out of range" : "not a number";
-                        }
-                        uint64_t *dst[] = { &cur->z.free, &cur->z.boost, &cur->z.min, &cur->z.low, &cur->z.high,
-                                            &cur->z.managed };
-                        if (r == 0)
-                                *dst[key] = v;
-                }
-                if (r < 0)
-                        return pf_line_error(err, r == -ERANGE ? -ERANGE : -EBADMSG, name, lineno, line, len, why);
-        }
-        if (state == ZS_START)
-                return mg_error_set(err, -EBADMSG, "%s: no zones (empty file?)", name);
-        r = zone_finish(cur, name, err);
+/* The zone just read is complete: check it and keep it (beyond max: checked, counted, not kept). */
+static int keep_zone(mg_zoneinfo_parser_t *p, mg_error_t *err) {
+        int r = zone_finish(&p->cur, p->name, err);
         if (r < 0)
                 return r;
-        if (n < max)
-                out[n++] = cur->z;
-        memcpy(zones, out, n * sizeof(*out));
+        p->total++;
+        if (p->n >= p->max)
+                return 0;
+        if (p->n == p->cap) {
+                size_t ncap = p->cap ? p->cap * 2 : 8;
+                if (ncap > p->max)
+                        ncap = p->max;
+                mg_zone_t *z = reallocarray(p->zones, ncap, sizeof(*z));
+                if (!z)
+                        return mg_error_set(err, -ENOMEM, "%s: out of memory", p->name);
+                p->zones = z;
+                p->cap = ncap;
+        }
+        p->zones[p->n++] = p->cur.z;
+        return 0;
+}
+
+int mg_zoneinfo_parser_line(mg_zoneinfo_parser_t *p, const char *line, size_t len, size_t lineno, mg_error_t *err) {
+        const char *name = p->name;
+        zstate_t *cur = &p->cur;
+        const char *end = line + len, *q = line, *tok, *tok2;
+        size_t tlen, tlen2;
+        int r;
+
+        if (!pf_token(&q, end, &tok, &tlen))
+                return 0; /* blank */
+        if (pf_tok_is(tok, tlen, "Node")) {
+                if (p->state != ZS_START && (r = keep_zone(p, err)) < 0)
+                        return r;
+                memset(cur, 0, sizeof(*cur));
+                cur->header_line = lineno;
+                const char *rest = pf_zone_header(line, len, &cur->z.node, cur->z.name, sizeof(cur->z.name));
+                if (!rest || pf_token(&rest, end, &tok, &tlen))
+                        return pf_line_error(err, -EBADMSG, name, lineno, line, len, "expected \"Node N, zone NAME\"");
+                p->state = ZS_NODESTATS;
+                return 0;
+        }
+        if (p->state == ZS_START)
+                return pf_line_error(err, -EBADMSG, name, lineno, line, len, "expected \"Node N, zone NAME\" first");
+        /* The per-cpu pagesets are most of a large host's zoneinfo: skip them at the first token. */
+        if (p->state == ZS_PAGESETS && !pf_tok_is(tok, tlen, "per-node") && !pf_tok_is(tok, tlen, "pages"))
+                return 0;
+        if (pf_tok_is(tok, tlen, "pagesets")) {
+                p->state = ZS_PAGESETS;
+                return 0;
+        }
+        if (pf_tok_is(tok, tlen, "per-node")) {
+                p->state = ZS_NODESTATS;
+                return 0;
+        }
+        int key = -1;
+        const char *vq = q;
+        if (pf_tok_is(tok, tlen, "pages")) {
+                if (pf_token(&vq, end, &tok2, &tlen2) && pf_tok_is(tok2, tlen2, "free")) {
+                        key = Z_FREE;
+                        q = vq;
+                        p->state = ZS_ZONE;
+                }
+        } else if (p->state == ZS_ZONE) {
+                if (pf_tok_is(tok, tlen, "protection:"))
+                        key = Z_PROTECTION;
+                else
+                        for (int k = Z_BOOST; k <= Z_MANAGED; k++)
+                                if (pf_tok_is(tok, tlen, zone_keys[k]))
+                                        key = k;
+        }
+        if (key < 0)
+                return 0; /* per-node, per-zone vm stats and the rest: not ours */
+        if (cur->seen[key])
+                return pf_line_error(err, -EBADMSG, name, lineno, line, len, "duplicate line in this zone");
+        cur->seen[key] = true;
+
+        const char *why = NULL;
+        if (key == Z_PROTECTION) {
+                r = parse_protection(q, end, &cur->z, &why);
+        } else {
+                uint64_t v = 0;
+                r = -EINVAL;
+                why = "expected one number";
+                if (pf_token(&q, end, &tok, &tlen) && !pf_token(&q, end, &tok2, &tlen2)) {
+                        r = mg_parse_u64_n(tok, tlen, &v);
+                        if (r == 0 && v > MG_PAGES_MAX)
+                                r = -ERANGE;
+                        why = r == -ERANGE ? "number out of range" : "not a number";
+                }
+                uint64_t *dst[] = { &cur->z.free, &cur->z.boost, &cur->z.min, &cur->z.low, &cur->z.high,
+                                    &cur->z.managed };
+                if (r == 0)
+                        *dst[key] = v;
+        }
+        if (r < 0)
+                return pf_line_error(err, r == -ERANGE ? -ERANGE : -EBADMSG, name, lineno, line, len, why);
+        return 0;
+}
+
+int mg_zoneinfo_parser_finish(mg_zoneinfo_parser_t *p, mg_zone_t **ret_zones, size_t *ret_n, size_t *ret_total,
+                              mg_error_t *err) {
+        int r;
+        if (p->state == ZS_START)
+                return mg_error_set(err, -EBADMSG, "%s: no zones (empty file?)", p->name);
+        if ((r = keep_zone(p, err)) < 0)
+                return r;
+        p->state = ZS_START;
+        *ret_zones = TAKE_PTR(p->zones);
+        *ret_n = p->n;
+        if (ret_total)
+                *ret_total = p->total;
+        p->n = p->cap = 0;
+        return 0;
+}
+
+int mg_parse_zoneinfo_named(const char *text, const char *name, mg_zone_t *zones, size_t max, size_t *ret_n,
+                            mg_error_t *err) {
+        mg_zoneinfo_parser_t *p = mg_zoneinfo_parser_new(name, max);
+        _cleanup_free_ mg_zone_t *out = NULL;
+        size_t n = 0, len, lineno = 0;
+        const char *s = text, *line;
+        int r = 0;
+
+        if (!p)
+                return mg_error_set(err, -ENOMEM, "%s: out of memory", name ? name : "zoneinfo");
+        while (r >= 0 && pf_next_line(&s, &line, &len))
+                r = mg_zoneinfo_parser_line(p, line, len, ++lineno, err);
+        if (r >= 0)
+                r = mg_zoneinfo_parser_finish(p, &out, &n, NULL, err);
+        mg_zoneinfo_parser_free(p);
+        if (r < 0)
+                return r;
+        if (n)
+                memcpy(zones, out, n * sizeof(*out));
         *ret_n = n;
         return 0;
 }

@@ -94,7 +94,8 @@ static void compute_memavailable(const mg_host_t *h, mg_model_t *m) {
 
         if (!h->have_zoneinfo) {
                 m->reconstructed = false;
-                m->memavailable_kb = m->kernel_memavailable_kb;
+                m->have_memavailable = m->have_kernel_memavailable;
+                m->memavailable_kb = m->have_kernel_memavailable ? m->kernel_memavailable_kb : 0;
                 return;
         }
 
@@ -114,28 +115,46 @@ static void compute_memavailable(const mg_host_t *h, mg_model_t *m) {
         m->wmark_low_kb = mg_sat_mul(wlow, page_kb);
         m->wmark_high_kb = mg_sat_mul(whigh, page_kb);
 
-        /* In pages, as the kernel does, so the halvings round the same way. */
-        int64_t free_p = (int64_t)(m->memfree_kb / page_kb);
-        int64_t pagecache = (int64_t)(m->pagecache_kb / page_kb);
-        int64_t reclaimable = (int64_t)(m->reclaimable_kb / page_kb);
-        int64_t low = (int64_t)(wlow > INT64_MAX / 2 ? INT64_MAX / 2 : wlow);
-        int64_t avail;
+        /* In pages, as the kernel does, so the halvings round the same way. 128-bit: every term is
+         * a kernel figure that a hostile or broken /proc can put near 2^64. */
+        typedef __int128 i128;
+        i128 free_p = m->memfree_kb / page_kb;
+        i128 pagecache = m->pagecache_kb / page_kb;
+        i128 reclaimable = m->reclaimable_kb / page_kb;
+        i128 low = wlow;
+        i128 avail;
 
         /* 4.5 (84ad5802a33a) subtracts totalreserve; 3.14-4.4 subtracted the low watermark. */
         if (kernel_at_least(h, 4, 5))
-                avail = free_p - (int64_t)(reserve > INT64_MAX / 2 ? INT64_MAX / 2 : reserve);
+                avail = free_p - (i128)reserve;
         else
                 avail = free_p - low;
-        int64_t pagecache_credit = pagecache - (pagecache / 2 < low ? pagecache / 2 : low);
-        int64_t reclaimable_credit = reclaimable - (reclaimable / 2 < low ? reclaimable / 2 : low);
-        m->pagecache_credit_kb = (uint64_t)pagecache_credit * page_kb;
-        m->reclaimable_credit_kb = (uint64_t)reclaimable_credit * page_kb;
+        i128 pagecache_credit = pagecache - (pagecache / 2 < low ? pagecache / 2 : low);
+        i128 reclaimable_credit = reclaimable - (reclaimable / 2 < low ? reclaimable / 2 : low);
+        m->pagecache_credit_kb = mg_sat_mul((uint64_t)pagecache_credit, page_kb);
+        m->reclaimable_credit_kb = mg_sat_mul((uint64_t)reclaimable_credit, page_kb);
         avail += pagecache_credit + reclaimable_credit;
-        m->memavailable_unclamped_kb = avail * (int64_t)page_kb;
+        i128 unclamped = avail * (i128)page_kb;
+        m->memavailable_unclamped_kb = unclamped > INT64_MAX ? INT64_MAX : unclamped < INT64_MIN ? INT64_MIN
+                                                                                                : (int64_t)unclamped;
         if (avail < 0)
                 avail = 0;
-        m->memavailable_kb = (uint64_t)avail * page_kb;
+        i128 kb = avail * (i128)page_kb;
+        m->memavailable_kb = kb > (i128)UINT64_MAX ? UINT64_MAX : (uint64_t)kb;
         m->reconstructed = true;
+        m->have_memavailable = true;
+}
+
+bool mg_model_memavailable(const mg_model_t *m, uint64_t *ret_kb) {
+        if (!m->have_memavailable)
+                return false;
+        *ret_kb = m->have_kernel_memavailable ? m->kernel_memavailable_kb : m->memavailable_kb;
+        return true;
+}
+
+/* An unsigned kernel figure as a signed headroom term: never negative by wrapping. */
+static int64_t clamp_i64(uint64_t v) {
+        return v > INT64_MAX ? INT64_MAX : (int64_t)v;
 }
 
 static void compute_commit(const mg_host_t *h, const mg_model_opts_t *o, mg_model_t *m) {
@@ -180,16 +199,14 @@ static void compute_commit(const mg_host_t *h, const mg_model_opts_t *o, mg_mode
                 /* Fails when Committed_AS + request > CommitLimit - admin_reserve - user_reserve
                  * (the user reserve is min(total_vm/32, user_reserve_kbytes); the check adds the
                  * per-process term itself, here the host-wide part). */
-                int64_t allowed = (int64_t)(m->commit_limit_kb > INT64_MAX ? INT64_MAX : m->commit_limit_kb);
-                allowed -= (int64_t)admin_reserve;
-                m->commit_headroom_kb = allowed - (int64_t)(m->committed_as_kb > INT64_MAX ? INT64_MAX
-                                                                                           : m->committed_as_kb);
+                __int128 room = (__int128)m->commit_limit_kb - admin_reserve - m->committed_as_kb;
+                m->commit_headroom_kb = room > INT64_MAX ? INT64_MAX : room < -INT64_MAX ? -INT64_MAX : (int64_t)room;
                 break;
         }
         default:
                 if (heur == MG_HEUR_MODERN) {
                         /* 8c7829b04c52: only a single request larger than RAM + swap fails. */
-                        m->commit_headroom_kb = (int64_t)mg_sat_add(total, swap_total);
+                        m->commit_headroom_kb = clamp_i64(mg_sat_add(total, swap_total));
                 } else {
                         /* free = free pages + file pages - shmem + swap free + reclaimable slab. */
                         /* NR_FILE_PAGES is Cached + Buffers + SwapCached in meminfo terms. */
@@ -200,8 +217,9 @@ static void compute_commit(const mg_host_t *h, const mg_model_opts_t *o, mg_mode
                         f = mg_sat_add(f, mg_meminfo_or0(mi, "SwapFree"));
                         f = mg_sat_add(f, mg_meminfo_or0(mi, "SReclaimable"));
                         m->legacy_free_kb = f;
-                        int64_t room = (int64_t)f - (int64_t)m->totalreserve_kb - (int64_t)admin_reserve;
-                        m->commit_headroom_kb = room;
+                        __int128 room = (__int128)f - m->totalreserve_kb - admin_reserve;
+                        m->commit_headroom_kb = room > INT64_MAX ? INT64_MAX : room < -INT64_MAX ? -INT64_MAX
+                                                                                               : (int64_t)room;
                 }
                 break;
         }

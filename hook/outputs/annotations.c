@@ -52,9 +52,10 @@ int mg_report_annotations(const mg_report_t *r, const mg_model_t *m, mg_kv_t *kv
         }
         ok &= kv_set(kv, max, &n, "io.memgate.verdict", "%s", mg_verdict_name(r->verdict));
         ok &= kv_set(kv, max, &n, "io.memgate.findings", "%s", codes);
+        uint64_t avail;
         if (m) {
-                ok &= kv_set(kv, max, &n, "io.memgate.memavailable-kb", "%" PRIu64,
-                       m->have_kernel_memavailable ? m->kernel_memavailable_kb : m->memavailable_kb);
+                if (mg_model_memavailable(m, &avail))
+                        ok &= kv_set(kv, max, &n, "io.memgate.memavailable-kb", "%" PRIu64, avail);
                 if (m->overcommit_memory != 1)
                         ok &= kv_set(kv, max, &n, "io.memgate.commit-headroom-kb", "%" PRId64, m->commit_headroom_kb);
         }

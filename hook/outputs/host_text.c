@@ -4,12 +4,16 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "memgate/checks/thresholds.h"
+#include "memgate/inputs/nodemask.h"
 #include "memgate/models/kernel.h"
+#include "memgate/util/cleanup.h"
 #include "memgate/util/number.h"
 
 #define FMT(v, buf) mg_fmt_bytes((v), (buf), sizeof(buf))
+#define FMT_KB(kb, buf) mg_fmt_kb((kb), (buf), sizeof(buf))
 
 static int highest_order(const mg_buddy_t *b) {
         for (size_t o = b->norders < MG_ORDERS_MAX ? b->norders : MG_ORDERS_MAX; o-- > 0;)
@@ -19,20 +23,27 @@ static int highest_order(const mg_buddy_t *b) {
 }
 
 void mg_host_nodes_text(const mg_host_t *h, mg_buf_t *out) {
-        int ids[MG_NODES_MAX + MG_ZONES_MAX];
+        /* The nodes with a meminfo file, then those only buddyinfo names, each once. */
+        _cleanup_free_ int *ids = malloc((h->nnodes + h->nbuddy + 1) * sizeof(int));
+        mg_nodemask_t seen = {0};
         size_t nids = 0;
         char a[32], b[32], c[32];
         uint64_t total = 0, sun = 0;
 
-        for (size_t i = 0; i < h->nnodes && i < MG_NODES_MAX; i++)
-                ids[nids++] = h->nodes[i].id;
-        for (size_t i = 0; i < h->nbuddy && i < MG_ZONES_MAX; i++) {
-                bool dup = false;
-                for (size_t k = 0; k < nids; k++)
-                        dup |= ids[k] == h->buddy[i].node;
-                if (!dup)
-                        ids[nids++] = h->buddy[i].node;
+        if (!ids) {
+                mg_buf_printf(out, "NUMA nodes: out of memory\n");
+                return;
         }
+        for (size_t i = 0; i < h->nnodes; i++)
+                if (!mg_nodemask_test(&seen, h->nodes[i].id)) {
+                        mg_nodemask_set(&seen, h->nodes[i].id);
+                        ids[nids++] = h->nodes[i].id;
+                }
+        for (size_t i = 0; i < h->nbuddy; i++)
+                if (!mg_nodemask_test(&seen, h->buddy[i].node)) {
+                        mg_nodemask_set(&seen, h->buddy[i].node);
+                        ids[nids++] = h->buddy[i].node;
+                }
         if (nids == 0)
                 return;
 
@@ -41,7 +52,7 @@ void mg_host_nodes_text(const mg_host_t *h, mg_buf_t *out) {
                       "highest free order per zone");
         for (size_t k = 0; k < nids; k++) {
                 const mg_node_t *nd = NULL;
-                for (size_t i = 0; i < h->nnodes && i < MG_NODES_MAX; i++)
+                for (size_t i = 0; i < h->nnodes; i++)
                         if (h->nodes[i].id == ids[k])
                                 nd = &h->nodes[i];
                 if (nd) {
@@ -51,12 +62,12 @@ void mg_host_nodes_text(const mg_host_t *h, mg_buf_t *out) {
                                          (double)nd->mem_free_kb * 100.0 / (double)nd->mem_total_kb);
                         else
                                 snprintf(pct, sizeof(pct), "-");
-                        mg_buf_printf(out, "  %-5d %11s %11s %6s %11s ", ids[k], FMT(nd->mem_total_kb * 1024, a),
-                                      FMT(nd->mem_free_kb * 1024, b), pct, FMT(mg_node_available_kb(nd) * 1024, c));
+                        mg_buf_printf(out, "  %-5d %11s %11s %6s %11s ", ids[k], FMT_KB(nd->mem_total_kb, a),
+                                      FMT_KB(nd->mem_free_kb, b), pct, FMT_KB(mg_node_available_kb(nd), c));
                 } else
                         mg_buf_printf(out, "  %-5d %11s %11s %6s %11s ", ids[k], "-", "-", "-", "-");
                 bool any = false;
-                for (size_t i = 0; i < h->nbuddy && i < MG_ZONES_MAX; i++) {
+                for (size_t i = 0; i < h->nbuddy; i++) {
                         const mg_buddy_t *bd = &h->buddy[i];
                         if (bd->node != ids[k])
                                 continue;
@@ -72,5 +83,5 @@ void mg_host_nodes_text(const mg_host_t *h, mg_buf_t *out) {
         if (mg_meminfo_get(&h->meminfo, "MemTotal", &total) == 0 && mg_meminfo_get(&h->meminfo, "SUnreclaim", &sun) == 0 &&
             total > 0)
                 mg_buf_printf(out, "  unreclaimable slab: %s (%.1f%% of MemTotal; warned above %d%%)\n",
-                              FMT(sun * 1024, a), (double)sun * 100.0 / (double)total, MG_SLAB_PERCENT);
+                              FMT_KB(sun, a), (double)sun * 100.0 / (double)total, MG_SLAB_PERCENT);
 }

@@ -9,6 +9,7 @@
 #include "memgate/util/number.h"
 
 #define FMT(v, buf) mg_fmt_bytes((v), (buf), sizeof(buf))
+#define FMT_KB(kb, buf) mg_fmt_kb((kb), (buf), sizeof(buf))
 
 static const char *heuristic_name(const mg_model_t *m) {
         switch (m->overcommit_memory) {
@@ -28,34 +29,44 @@ static void budget(const mg_report_ctx_t *ctx, mg_buf_t *o) {
         char a[32], b[32];
         mg_buf_printf(o, "Host: kernel %s, overcommit_memory %d (%s)\n", h->kernel[0] ? h->kernel : "unknown",
                       m->overcommit_memory, heuristic_name(m));
-        mg_buf_printf(o, "  %-28s %12s\n", "MemTotal", FMT(m->memtotal_kb * 1024, a));
-        mg_buf_printf(o, "  %-28s %12s\n", "MemFree", FMT(m->memfree_kb * 1024, a));
+        mg_buf_printf(o, "  %-28s %12s\n", "MemTotal", FMT_KB(m->memtotal_kb, a));
+        mg_buf_printf(o, "  %-28s %12s\n", "MemFree", FMT_KB(m->memfree_kb, a));
         if (m->reconstructed) {
                 mg_buf_printf(o, "  %-28s %12s   min_free_kbytes %" PRIu64 " (kernel default %" PRIu64
                                  "), watermark_scale_factor %" PRIu64 "\n",
-                              "- watermark reserve", FMT(m->totalreserve_kb * 1024, a), h->vm.min_free_kbytes,
+                              "- watermark reserve", FMT_KB(m->totalreserve_kb, a), h->vm.min_free_kbytes,
                               m->default_min_free_kbytes, h->vm.watermark_scale_factor);
                 mg_buf_printf(o, "  %-28s %12s   of %s page cache\n", "+ reclaimable page cache",
-                              FMT(m->pagecache_credit_kb * 1024, a), FMT(m->pagecache_kb * 1024, b));
+                              FMT_KB(m->pagecache_credit_kb, a), FMT_KB(m->pagecache_kb, b));
                 mg_buf_printf(o, "  %-28s %12s   of %s reclaimable slab\n", "+ reclaimable slab",
-                              FMT(m->reclaimable_credit_kb * 1024, a), FMT(m->reclaimable_kb * 1024, b));
-                mg_buf_printf(o, "  %-28s %12s   (kernel says %s)\n", "= MemAvailable (model)",
-                              FMT(m->memavailable_kb * 1024, a), FMT(m->kernel_memavailable_kb * 1024, b));
-        } else {
+                              FMT_KB(m->reclaimable_credit_kb, a), FMT_KB(m->reclaimable_kb, b));
+                if (m->have_kernel_memavailable)
+                        mg_buf_printf(o, "  %-28s %12s   (kernel says %s)\n", "= MemAvailable (model)",
+                                      FMT_KB(m->memavailable_kb, a), FMT_KB(m->kernel_memavailable_kb, b));
+                else
+                        mg_buf_printf(o, "  %-28s %12s   (this kernel does not print MemAvailable)\n",
+                                      "= MemAvailable (model)", FMT_KB(m->memavailable_kb, a));
+        } else if (m->have_kernel_memavailable) {
                 mg_buf_printf(o, "  %-28s %12s   (kernel's figure; no zoneinfo to explain it: %s)\n",
-                              "MemAvailable", FMT(m->kernel_memavailable_kb * 1024, a),
+                              "MemAvailable", FMT_KB(m->kernel_memavailable_kb, a),
                               h->zoneinfo_error[0] ? h->zoneinfo_error : "absent");
+        } else {
+                mg_buf_printf(o, "  %-28s %12s   (this kernel does not print it, and no zoneinfo to compute it: %s)\n",
+                              "MemAvailable", "unknown", h->zoneinfo_error[0] ? h->zoneinfo_error : "absent");
         }
-        mg_buf_printf(o, "  %-28s %12s   (model %s)\n", "CommitLimit", FMT(m->kernel_commit_limit_kb * 1024, a),
-                      FMT(m->commit_limit_kb * 1024, b));
-        mg_buf_printf(o, "  %-28s %12s\n", "Committed_AS", FMT(m->committed_as_kb * 1024, a));
+        if (h->zones_listed > h->nzones)
+                mg_buf_printf(o, "  %-28s %12s   %zu of the %zu zones zoneinfo lists were kept (memgate's ceiling)\n",
+                              "zones", "cut", h->nzones, h->zones_listed);
+        mg_buf_printf(o, "  %-28s %12s   (model %s)\n", "CommitLimit", FMT_KB(m->kernel_commit_limit_kb, a),
+                      FMT_KB(m->commit_limit_kb, b));
+        mg_buf_printf(o, "  %-28s %12s\n", "Committed_AS", FMT_KB(m->committed_as_kb, a));
         if (m->overcommit_memory == 1) {
                 mg_buf_printf(o, "  %-28s %12s\n", "commit headroom", "unlimited");
         } else if (m->overcommit_memory == 0 && m->heuristic == MG_HEUR_MODERN) {
-                mg_buf_printf(o, "  %-28s %12s   (RAM + swap)\n", "largest single request", FMT((uint64_t)m->commit_headroom_kb * 1024, a));
+                mg_buf_printf(o, "  %-28s %12s   (RAM + swap)\n", "largest single request", FMT_KB((uint64_t)m->commit_headroom_kb, a));
         } else {
                 uint64_t abs_kb = (uint64_t)(m->commit_headroom_kb < 0 ? -m->commit_headroom_kb : m->commit_headroom_kb);
-                snprintf(b, sizeof(b), "%s%s", m->commit_headroom_kb < 0 ? "-" : "", FMT(abs_kb * 1024, a));
+                snprintf(b, sizeof(b), "%s%s", m->commit_headroom_kb < 0 ? "-" : "", FMT_KB(abs_kb, a));
                 mg_buf_printf(o, "  %-28s %12s\n", "commit headroom", b);
         }
 }
@@ -79,7 +90,7 @@ static void container(const mg_report_ctx_t *ctx, mg_buf_t *o) {
                 mg_buf_printf(o, "  %-28s %12s   (estimated need %s)\n", "room beyond the heap",
                               FMT(mg_sat_sub(r->limit_bytes, r->heap_bytes), a), FMT(r->offheap_need_bytes, b));
         }
-        mg_buf_printf(o, "  %-28s %12s\n", "expected start-up commit", FMT(r->expected_commit_kb * 1024, a));
+        mg_buf_printf(o, "  %-28s %12s\n", "expected start-up commit", FMT_KB(r->expected_commit_kb, a));
         if (ctx->cgroup_error)
                 mg_buf_printf(o, "  %-28s %12s   %s; checked without it: %s\n", "memory cgroup", "unresolved",
                               ctx->cgroup_error, ctx->cgroup_checks ? ctx->cgroup_checks : "");

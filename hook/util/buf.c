@@ -17,6 +17,11 @@ const char *mg_fmt_bytes(uint64_t b, char *buf, size_t n) {
         return buf;
 }
 
+const char *mg_fmt_kb(uint64_t kb, char *buf, size_t n) {
+        uint64_t b;
+        return mg_fmt_bytes(__builtin_mul_overflow(kb, 1024, &b) ? UINT64_MAX : b, buf, n);
+}
+
 void mg_buf_vprintf(mg_buf_t *b, const char *fmt, va_list ap) {
         if (b->overflow)
                 return;

@@ -833,10 +833,12 @@ static void fill_report(mg_report_t *r, mg_host_t *h, mg_model_t *m) {
         h->meminfo.n = 4;
         h->have_zoneinfo = true;
         h->nzones = 1;
+        static mg_zone_t zone;
+        h->zones = &zone;
         h->zones[0] = (mg_zone_t){ .node = 0, .name = "Normal", .free = 100, .min = 10, .low = 20, .high = 30,
                                    .managed = 1000, .protection = { 0, 5 }, .nprotection = 2 };
         *m = (mg_model_t){ .memavailable_kb = 0, .kernel_memavailable_kb = 0, .have_kernel_memavailable = true,
-                           .reconstructed = true, .commit_limit_kb = 7000000, .kernel_commit_limit_kb = 7000000,
+                           .have_memavailable = true, .reconstructed = true, .commit_limit_kb = 7000000, .kernel_commit_limit_kb = 7000000,
                            .committed_as_kb = 6999999, .commit_headroom_kb = INT64_MAX, .totalreserve_kb = 3000000,
                            .heuristic = MG_HEUR_MODERN, .overcommit_memory = 2 };
 }

@@ -44,10 +44,18 @@ static fx_t *fx_new(void) {
         cr_assert_not_null(f);
         mg_conf_defaults(&f->conf);
         f->host.page_kb = 4;
+        f->host.nodes = calloc(64, sizeof(mg_node_t));
+        f->host.buddy = calloc(64, sizeof(mg_buddy_t));
+        cr_assert(f->host.nodes && f->host.buddy);
         f->in.host = &f->host;
         f->in.model = &f->model;
         f->in.conf = &f->conf;
         return f;
+}
+
+static void fx_free(fx_t *f) {
+        mg_host_clear(&f->host);
+        free(f);
 }
 
 static void meminfo_set(mg_host_t *h, const char *name, uint64_t kb) {
@@ -148,7 +156,7 @@ Test(parent_limit, ancestor_below_own_limit) {
         cr_assert_eq(ev(p, "container_limit_bytes")->u, GiB);
         cr_assert_eq(ev(p, "heap_bytes")->u, 600 * MiB);
         cr_assert_str_eq(ev(p, "reason")->s, "below-container-limit");
-        free(f);
+        fx_free(f);
 }
 
 Test(parent_limit, ancestor_at_or_above_own_limit_is_fine) {
@@ -158,7 +166,7 @@ Test(parent_limit, ancestor_at_or_above_own_limit_is_fine) {
         cr_assert_null(run(f, "parent-limit"), "equal to the own limit: the container's own limit decides");
         cgroup(f, GiB, 2 * GiB);
         cr_assert_null(run(f, "parent-limit"));
-        free(f);
+        fx_free(f);
 }
 
 Test(parent_limit, ancestor_below_heap_need_without_own_limit) {
@@ -174,7 +182,7 @@ Test(parent_limit, ancestor_below_heap_need_without_own_limit) {
         cr_assert(strstr(p->message, "no limit of its own"), "%s", p->message);
         cgroup(f, 0, need);
         cr_assert_null(run(f, "parent-limit"), "exactly the need fits");
-        free(f);
+        fx_free(f);
 }
 
 Test(parent_limit, not_applied_ancestor_or_no_container) {
@@ -189,7 +197,7 @@ Test(parent_limit, not_applied_ancestor_or_no_container) {
         f->cg.levels[1].exists = true;
         f->in.container = NULL; /* host mode */
         cr_assert_null(run(f, "parent-limit"));
-        free(f);
+        fx_free(f);
 }
 
 Test(parent_limit, no_runtime_no_own_limit_no_finding) {
@@ -198,7 +206,7 @@ Test(parent_limit, no_runtime_no_own_limit_no_finding) {
         f->args[0] = "nginx";
         cgroup(f, 0, 256 * MiB);
         cr_assert_null(run(f, "parent-limit"), "the ancestor is simply the container's limit");
-        free(f);
+        fx_free(f);
 }
 
 /* ---- numa-node-low ---- */
@@ -221,7 +229,7 @@ Test(numa, pinned_to_a_low_node) {
         cr_assert_str_eq(ev(n, "other_nodes")->s, "1");
         cr_assert_eq(ev(n, "allowed_free_kb")->u, 100 * MiB / KiB);
         cr_assert(strstr(n->fix, "cpuset"), "%s", n->fix);
-        free(f);
+        fx_free(f);
 }
 
 Test(numa, pinned_to_the_node_that_has_memory) {
@@ -233,7 +241,7 @@ Test(numa, pinned_to_the_node_that_has_memory) {
         cr_assert_null(run(f, "numa-node-low"), "every node allowed: nothing better elsewhere");
         container(f, NULL, 0, NULL);
         cr_assert_null(run(f, "numa-node-low"), "no cpuset: the container may use every node");
-        free(f);
+        fx_free(f);
 }
 
 Test(numa, low_mark_both_sides) {
@@ -250,7 +258,7 @@ Test(numa, low_mark_both_sides) {
         cr_assert_null(run(f, "numa-node-low"));
         f->host.nodes[0].mem_free_kb = 256 * MiB / KiB - 1;
         cr_assert_not_null(run(f, "numa-node-low"));
-        free(f);
+        fx_free(f);
 }
 
 Test(numa, reclaimable_cache_counts_half) {
@@ -261,7 +269,7 @@ Test(numa, reclaimable_cache_counts_half) {
         f->host.nodes[0].file_pages_kb = 2 * GiB / KiB;
         cr_assert_eq(mg_node_available_kb(&f->host.nodes[0]), (100 * MiB + GiB) / KiB);
         cr_assert_null(run(f, "numa-node-low"), "page cache is reclaimable");
-        free(f);
+        fx_free(f);
 }
 
 Test(numa, below_the_container_limit) {
@@ -273,7 +281,7 @@ Test(numa, below_the_container_limit) {
         cr_assert(strstr(n->message, "less than its memory limit of 4.0 GiB"), "%s", n->message);
         container(f, NULL, GiB, "0");
         cr_assert_null(run(f, "numa-node-low"), "a 1 GiB container fits");
-        free(f);
+        fx_free(f);
 }
 
 Test(numa, cgroup_effective_mems_when_spec_has_none) {
@@ -289,7 +297,7 @@ Test(numa, cgroup_effective_mems_when_spec_has_none) {
         cr_assert(strstr(ev(n, "source")->s, "/parent"), "%s", ev(n, "source")->s);
         snprintf(f->cg.mems, sizeof(f->cg.mems), "0-1");
         cr_assert_null(run(f, "numa-node-low"));
-        free(f);
+        fx_free(f);
 }
 
 Test(numa, host_mode_imbalance_and_single_node) {
@@ -306,7 +314,7 @@ Test(numa, host_mode_imbalance_and_single_node) {
         node_add(&g->host, 0, 16 * GiB / KiB, 10 * MiB / KiB, 0, 0);
         container(g, NULL, 0, "0");
         cr_assert_null(run(g, "numa-node-low"), "one node: nowhere else to go");
-        free(f);
+        fx_free(f);
         free(g);
 }
 
@@ -317,7 +325,7 @@ Test(numa, malformed_mems_is_ignored_not_crashed) {
         cr_assert_null(run(f, "numa-node-low"));
         container(f, NULL, 0, "7");
         cr_assert_null(run(f, "numa-node-low"), "nodes the host lacks: the runtime refuses them");
-        free(f);
+        fx_free(f);
 }
 
 /* ---- fragmentation ---- */
@@ -338,7 +346,7 @@ Test(fragmentation, normal_zone_without_order3_blocks) {
                                  "vm.compaction_proactiveness=20 to keep compacting)");
         cr_assert_eq(ev(x, "low_order_blocks")->u, 7000 + 1500 + 750);
         cr_assert_eq(ev(x, "dma32_high_order_blocks")->u, 13 + 8 + 7 + 5 + 3 + 1 + 1 + 2537);
-        free(f);
+        fx_free(f);
 }
 
 Test(fragmentation, one_order3_block_is_enough) {
@@ -350,7 +358,7 @@ Test(fragmentation, one_order3_block_is_enough) {
         cr_assert_null(run(f, "fragmentation"), "an order-10 block counts too");
         f->host.buddy[0].free[10] = 0;
         cr_assert_not_null(run(f, "fragmentation"));
-        free(f);
+        fx_free(f);
 }
 
 Test(fragmentation, dma32_only_host) {
@@ -362,7 +370,7 @@ Test(fragmentation, dma32_only_host) {
         cr_assert(strstr(x->message, "node 0 DMA32"), "%s", x->message);
         f->host.have_buddyinfo = false;
         cr_assert_null(run(f, "fragmentation"), "no buddyinfo, no judgement");
-        free(f);
+        fx_free(f);
 }
 
 Test(fragmentation, nodes_the_container_may_use) {
@@ -378,7 +386,7 @@ Test(fragmentation, nodes_the_container_may_use) {
         cr_assert_null(run(f, "fragmentation"));
         container(f, NULL, 0, NULL);
         cr_assert_null(run(f, "fragmentation"), "may fall back to node 0");
-        free(f);
+        fx_free(f);
 }
 
 /* ---- slab-unreclaimable ---- */
@@ -395,7 +403,7 @@ Test(slab, ten_percent_both_sides) {
         cr_assert(strstr(s->fix, "slabtop") && strstr(s->fix, "/proc/slabinfo"), "%s", s->fix);
         cr_assert_eq(ev(s, "sunreclaim_kb")->u, 800001);
         cr_assert_eq(ev(s, "memtotal_kb")->u, 8000000);
-        free(f);
+        fx_free(f);
 }
 
 Test(slab, missing_fields_or_huge_values) {
@@ -404,12 +412,13 @@ Test(slab, missing_fields_or_huge_values) {
         cr_assert_null(run(f, "slab-unreclaimable"), "no SUnreclaim line");
         meminfo_set(&f->host, "SUnreclaim", UINT64_MAX);
         cr_assert_not_null(run(f, "slab-unreclaimable"), "saturating arithmetic, no wrap");
-        free(f);
+        fx_free(f);
 }
 
 /* ---- fixture trees read the way memgate reads a host ---- */
 
 static void read_tree(const char *rel, mg_host_t *h) {
+        mg_host_clear(h);
         char proc[PATH_MAX], sys[PATH_MAX];
         snprintf(proc, sizeof(proc), "%s/proc", tu_fixture(rel));
         snprintf(sys, sizeof(sys), "%s/sys", tu_fixture(rel));
@@ -436,7 +445,7 @@ Test(picture_trees, two_nodes_node1_low_and_fragmented) {
         container(f, "600m", GiB, "0");
         cr_assert_null(run(f, "numa-node-low"));
         cr_assert_null(run(f, "fragmentation"));
-        free(f);
+        fx_free(f);
 }
 
 Test(picture_trees, slab_leak_host) {
@@ -447,7 +456,7 @@ Test(picture_trees, slab_leak_host) {
         cr_assert_eq(ev(s, "sunreclaim_kb")->u, 1650000);
         cr_assert_null(run(f, "numa-node-low"));
         cr_assert_null(run(f, "fragmentation"));
-        free(f);
+        fx_free(f);
 }
 
 Test(picture_trees, real_capture_is_quiet) {
@@ -457,11 +466,12 @@ Test(picture_trees, real_capture_is_quiet) {
         mg_roots_t roots = { .procfs = proc, .sysfs = sys };
         mg_error_t err = {0};
         fx_t *f = fx_new();
+        mg_host_clear(&f->host);
         cr_assert_eq(mg_host_read(&roots, &f->host, &err), 0, "%s", err.msg);
         memset(&f->rep, 0, sizeof(f->rep));
         mg_check_picture(&f->in, &f->rep);
         cr_assert_eq(f->rep.n, 0, "a healthy 24 GiB VM: %s", f->rep.n ? f->rep.findings[0].message : "");
-        free(f);
+        fx_free(f);
 }
 
 /* ---- memgate host's per-node table ---- */
@@ -481,5 +491,5 @@ Test(picture_text, per_node_table) {
         mg_host_t empty = {0};
         mg_host_nodes_text(&empty, &out);
         cr_assert_eq(out.len, 0, "nothing to show, nothing printed");
-        free(f);
+        fx_free(f);
 }

@@ -380,15 +380,17 @@ Test(procfs, zoneinfo_text_cases) {
 
 Test(procfs, zoneinfo_many_zones_bounded) {
         mg_buf_t b = { 0 };
+        /* Node ids stop below MAX_NUMNODES (1024): eight zones a node, as many nodes as it takes. */
         for (int i = 0; i < MG_ZONES_MAX + 10; i++)
-                mg_buf_printf(&b, "Node %d, zone Normal\n  pages free 1\n min 1\n low 1\n high 1\n managed 1\n"
-                                  " protection: (0)\n", i);
+                mg_buf_printf(&b, "Node %d, zone Zone%d\n  pages free 1\n min 1\n low 1\n high 1\n managed 1\n"
+                                  " protection: (0)\n", (i / 8) % 1024, i % 8);
         static mg_zone_t z[MG_ZONES_MAX];
         size_t n = 0;
         mg_error_t err = { 0 };
         cr_assert_eq(mg_parse_zoneinfo(b.data, z, MG_ZONES_MAX, &n, &err), 0, "%s", err.msg);
         cr_assert_eq(n, MG_ZONES_MAX);
-        cr_assert_eq(z[MG_ZONES_MAX - 1].node, MG_ZONES_MAX - 1);
+        cr_assert_eq(z[MG_ZONES_MAX - 1].node, ((MG_ZONES_MAX - 1) / 8) % 1024);
+        cr_assert_str_eq(z[MG_ZONES_MAX - 1].name, "Zone7");
         mg_buf_free(&b);
 }
 

@@ -9,9 +9,12 @@
 #include <stdint.h>
 
 #define MG_MEMINFO_MAX 128
-#define MG_ZONES_MAX 64        /* per host: nodes x zones */
+/* Zones and nodes are kept in arrays sized to what the host has, up to the kernel's own ceilings:
+ * MAX_NUMNODES is at most 1024 (NODES_SHIFT 10) and a node has at most 8 zone types. Past them a
+ * file is still checked, and the report says how many were left out. */
+#define MG_ZONES_MAX 8192
 #define MG_PROTECTION_MAX 8
-#define MG_NODES_MAX 64
+#define MG_NODES_MAX 1024
 #define MG_ORDERS_MAX 16       /* orders 0..10 on x86; room for arm64/ppc64 with larger MAX_ORDER */
 
 typedef struct mg_meminfo_field {
@@ -64,14 +67,15 @@ typedef struct mg_host {
         uint64_t page_kb;      /* page size in kB (4 on x86) */
         mg_meminfo_t meminfo;
         mg_vm_t vm;
-        mg_zone_t zones[MG_ZONES_MAX];
+        mg_zone_t *zones;      /* malloc'd (mg_host_clear frees the arrays) */
         size_t nzones;
+        size_t zones_listed;   /* zones in the file: more than nzones when some were left out */
         bool have_zoneinfo;    /* zoneinfo read and parsed */
         char zoneinfo_error[160]; /* why not, when !have_zoneinfo */
-        mg_buddy_t buddy[MG_ZONES_MAX];
+        mg_buddy_t *buddy;
         size_t nbuddy;
         bool have_buddyinfo;
-        mg_node_t nodes[MG_NODES_MAX];
+        mg_node_t *nodes;
         size_t nnodes;
 } mg_host_t;
 
@@ -80,6 +84,9 @@ typedef struct mg_roots {
         const char *procfs; /* default "/proc" */
         const char *sysfs;  /* default "/sys" */
 } mg_roots_t;
+
+/* Frees the zone, buddy and node arrays (the struct itself is the caller's) and zeroes them. */
+void mg_host_clear(mg_host_t *h);
 
 /* "6.18.44-fc-v595" -> 6, 18; "3.10.0-1160.el7.x86_64" -> 3, 10. -EINVAL when unparseable. */
 int mg_parse_osrelease(const char *text, int *ret_major, int *ret_minor);

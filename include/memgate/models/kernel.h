@@ -11,7 +11,8 @@ typedef struct mg_model {
         /* MemAvailable */
         uint64_t memavailable_kb;        /* reconstructed */
         uint64_t kernel_memavailable_kb; /* as printed by the kernel */
-        bool have_kernel_memavailable;
+        bool have_kernel_memavailable;   /* printed: kernels before 3.14 do not */
+        bool have_memavailable;          /* known at all: printed or reconstructed */
         bool reconstructed;              /* false without zoneinfo: then only the kernel's figure */
         uint64_t totalreserve_kb;        /* sum of min(managed, high + max(protection)) */
         uint64_t wmark_min_kb, wmark_low_kb, wmark_high_kb; /* sums over zones */
@@ -43,6 +44,11 @@ typedef struct mg_model_opts {
 } mg_model_opts_t;
 
 void mg_model_compute(const mg_host_t *host, const mg_model_opts_t *opts, mg_model_t *ret);
+
+/* MemAvailable as the checks judge it: the kernel's own figure where it prints one, else the
+ * reconstruction. false when neither exists (a kernel before 3.14 without zoneinfo): unknown,
+ * never zero. */
+bool mg_model_memavailable(const mg_model_t *m, uint64_t *ret_kb);
 
 /* The kernel's default min_free_kbytes for a host with this much low memory (kB). */
 uint64_t mg_default_min_free_kbytes(uint64_t lowmem_kb);

@@ -20,5 +20,7 @@ void mg_buf_free(mg_buf_t *b);
 
 /* Format a byte count for people: "2.8 GiB", "812 MiB", "4 kB". buf >= 32. */
 const char *mg_fmt_bytes(uint64_t bytes, char *buf, size_t n);
+/* The same for a count of kB (saturating: a kernel figure near 2^64 kB never wraps). */
+const char *mg_fmt_kb(uint64_t kb, char *buf, size_t n);
 
 #endif
