@@ -6,6 +6,7 @@
 
 #include "json.h"
 #include "memgate/oci/parse.h"
+#include "memgate/util/escape.h"
 #include "memgate/util/number.h"
 
 /* One scan for both limits: nesting depth, and the number of values (each opening bracket and
@@ -64,41 +65,6 @@ static int scan(const char *buf, size_t len, unsigned max_depth, size_t max_valu
 
 int mg_json_check_depth(const char *buf, size_t len, unsigned max_depth, mg_error_t *err) {
         return scan(buf, len, max_depth, 0, err);
-}
-
-/* Length of a valid UTF-8 sequence at s (Go's utf8.DecodeRune rules: no overlongs, no surrogates,
- * nothing above U+10FFFF), 0 when invalid. */
-size_t mg_utf8_valid_len(const unsigned char *s, size_t n) {
-        unsigned char c = s[0];
-        unsigned char lo = 0x80, hi = 0xBF;
-        size_t need;
-
-        if (c < 0x80)
-                return 1;
-        if (c >= 0xC2 && c <= 0xDF)
-                need = 2;
-        else if (c >= 0xE0 && c <= 0xEF) {
-                need = 3;
-                if (c == 0xE0)
-                        lo = 0xA0;
-                else if (c == 0xED)
-                        hi = 0x9F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-                need = 4;
-                if (c == 0xF0)
-                        lo = 0x90;
-                else if (c == 0xF4)
-                        hi = 0x8F;
-        } else
-                return 0;
-        if (n < need)
-                return 0;
-        if (s[1] < lo || s[1] > hi)
-                return 0;
-        for (size_t k = 2; k < need; k++)
-                if (s[k] < 0x80 || s[k] > 0xBF)
-                        return 0;
-        return need;
 }
 
 static bool is_u0000(const char *s, size_t n) {

@@ -24,6 +24,7 @@
 #include "memgate/oci/parse.h"
 #include "memgate/util/cleanup.h"
 #include "memgate/util/error.h"
+#include "memgate/util/escape.h"
 #include "memgate/util/strv.h"
 
 DEFINE_CLEANUP_FUNC(yajl_val, yajl_tree_free)
@@ -43,8 +44,6 @@ int mg_json_parse(const char *buf, size_t len, const char *name, bool strict, ya
 
 const char *mg_json_type_name(yajl_val v);
 
-/* Length of the valid UTF-8 sequence at s (n bytes available) by Go's rules, 0 when invalid. */
-size_t mg_utf8_valid_len(const unsigned char *s, size_t n);
 
 /* Go's encoding/json key match for an ASCII field name. */
 bool mg_json_key_match(const char *key, const char *field);

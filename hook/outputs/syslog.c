@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "memgate/outputs/syslog.h"
 
+#include "memgate/util/escape.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -42,15 +44,24 @@ void mg_log(mg_log_t *l, int prio, const char *fmt, ...) {
                          (int)getpid());
         if (n < 0 || (size_t)n >= sizeof(line))
                 return;
+        /* The message carries untrusted text (container ids, annotation values): an embedded newline
+         * would forge a second record, so control bytes are escaped. */
+        char msg[MG_LOG_LINE_MAX];
         va_list ap;
         va_start(ap, fmt);
-        int m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+        int m = vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
         if (m < 0)
                 return;
-        size_t len = (size_t)n + (size_t)m;
-        if (len >= sizeof(line))
-                len = sizeof(line) - 1; /* a long line is cut, not dropped */
+        mg_buf_t esc = {0};
+        mg_buf_escape(&esc, msg, (size_t)m < sizeof(msg) ? (size_t)m : sizeof(msg) - 1);
+        size_t elen = esc.data ? esc.len : 0;
+        if (elen > sizeof(line) - 1 - (size_t)n)
+                elen = sizeof(line) - 1 - (size_t)n; /* a long line is cut, not dropped */
+        if (elen)
+                memcpy(line + n, esc.data, elen);
+        mg_buf_free(&esc);
+        size_t len = (size_t)n + elen;
         if (send(l->fd, line, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
                 l->dropped++;
 }

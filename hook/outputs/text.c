@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "memgate/outputs/host_text.h"
+#include "memgate/util/escape.h"
 #include "memgate/util/number.h"
 
 #define FMT(v, buf) mg_fmt_bytes((v), (buf), sizeof(buf))
@@ -77,8 +78,10 @@ static void container(const mg_report_ctx_t *ctx, mg_buf_t *o) {
         char a[32], b[32];
         if (!c)
                 return;
-        mg_buf_printf(o, "\nContainer%s%s:\n", ctx->state && ctx->state->id ? " " : "",
-                      ctx->state && ctx->state->id ? ctx->state->id : "");
+        mg_buf_printf(o, "\nContainer%s", ctx->state && ctx->state->id ? " " : "");
+        if (ctx->state && ctx->state->id)
+                mg_buf_escape_str(o, ctx->state->id);
+        mg_buf_printf(o, ":\n");
         if (c->have_limit)
                 mg_buf_printf(o, "  %-28s %12s\n", "memory limit", FMT(c->limit_bytes, a));
         else
@@ -91,9 +94,11 @@ static void container(const mg_report_ctx_t *ctx, mg_buf_t *o) {
                               FMT(mg_sat_sub(r->limit_bytes, r->heap_bytes), a), FMT(r->offheap_need_bytes, b));
         }
         mg_buf_printf(o, "  %-28s %12s\n", "expected start-up commit", FMT_KB(r->expected_commit_kb, a));
-        if (ctx->cgroup_error)
-                mg_buf_printf(o, "  %-28s %12s   %s; checked without it: %s\n", "memory cgroup", "unresolved",
-                              ctx->cgroup_error, ctx->cgroup_checks ? ctx->cgroup_checks : "");
+        if (ctx->cgroup_error) {
+                mg_buf_printf(o, "  %-28s %12s   ", "memory cgroup", "unresolved");
+                mg_buf_escape_str(o, ctx->cgroup_error);
+                mg_buf_printf(o, "; checked without it: %s\n", ctx->cgroup_checks ? ctx->cgroup_checks : "");
+        }
 }
 
 void mg_finding_line(const mg_finding_t *f, bool downgraded, mg_buf_t *out) {
@@ -101,7 +106,13 @@ void mg_finding_line(const mg_finding_t *f, bool downgraded, mg_buf_t *out) {
                                                                       : "refused")
                            : f->severity == MG_SEV_WARN ? "warning"
                                                         : "note";
-        mg_buf_printf(out, "memgate: %s (%s): %s%s%s\n", what, f->code, f->message, f->fix[0] ? "; " : "", f->fix);
+        mg_buf_printf(out, "memgate: %s (%s): ", what, f->code);
+        mg_buf_escape_str(out, f->message);
+        if (f->fix[0]) {
+                mg_buf_printf(out, "; ");
+                mg_buf_escape_str(out, f->fix);
+        }
+        mg_buf_printf(out, "\n");
 }
 
 void mg_report_text(const mg_report_ctx_t *ctx, mg_buf_t *o) {
@@ -119,9 +130,13 @@ void mg_report_text(const mg_report_ctx_t *ctx, mg_buf_t *o) {
         mg_buf_printf(o, "\nFindings:%s\n", r->n ? "" : " none");
         for (size_t i = 0; i < r->n; i++) {
                 const mg_finding_t *f = &r->findings[i];
-                mg_buf_printf(o, "  [%s] %s\n    cause: %s\n", mg_severity_name(f->severity), f->code, f->message);
-                if (f->fix[0])
-                        mg_buf_printf(o, "    fix:   %s\n", f->fix);
+                mg_buf_printf(o, "  [%s] %s\n    cause: ", mg_severity_name(f->severity), f->code);
+                mg_buf_escape_str(o, f->message);
+                if (f->fix[0]) {
+                        mg_buf_printf(o, "\n    fix:   ");
+                        mg_buf_escape_str(o, f->fix);
+                }
+                mg_buf_printf(o, "\n");
         }
         if (r->truncated)
                 mg_buf_printf(o, "  (more findings than memgate keeps: %d shown)\n", MG_FINDINGS_MAX);

@@ -13,6 +13,7 @@
 #include "memgate/util/buf.h"
 #include "memgate/util/cleanup.h"
 #include "memgate/util/error.h"
+#include "memgate/util/escape.h"
 #include "memgate/util/io.h"
 #include "memgate/util/number.h"
 #include "memgate/util/read.h"

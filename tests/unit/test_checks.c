@@ -31,6 +31,7 @@ static void load(const char *capture) {
         snprintf(s, sizeof(s), "%s/sys", tu_peer(capture));
         mg_roots_t roots = {.procfs = p, .sysfs = s};
         mg_error_t err = {0};
+        mg_host_clear(&host);
         cr_assert_eq(mg_host_read(&roots, &host, &err), 0, "%s", err.msg);
         mg_conf_defaults(&conf);
         memset(&ctr, 0, sizeof(ctr));

@@ -315,7 +315,7 @@ Test(numa, host_mode_imbalance_and_single_node) {
         container(g, NULL, 0, "0");
         cr_assert_null(run(g, "numa-node-low"), "one node: nowhere else to go");
         fx_free(f);
-        free(g);
+        fx_free(g);
 }
 
 Test(numa, malformed_mems_is_ignored_not_crashed) {

@@ -24,7 +24,13 @@ static int read_tree(const char *base, const char *name, mg_host_t *h, mg_error_
         snprintf(proc, sizeof(proc), "%s/%s/proc", base, name);
         snprintf(sys, sizeof(sys), "%s/%s/sys", base, name);
         mg_roots_t roots = { .procfs = proc, .sysfs = sys };
-        return mg_host_read(&roots, h, err);
+        mg_host_t tmp;
+        int r = mg_host_read(&roots, &tmp, err);
+        if (r == 0) { /* the last tree read replaces (and frees) the one before */
+                mg_host_clear(h);
+                *h = tmp;
+        }
+        return r;
 }
 
 static void read_peer(const char *name, mg_host_t *h) {
@@ -145,6 +151,7 @@ Test(procfs, live_proc) {
                 cr_skip_test("SKIP: /proc/zoneinfo is not readable here, live check impossible");
         mg_error_t err = { 0 };
         mg_roots_t roots = { .procfs = "/proc", .sysfs = "/sys" };
+        mg_host_clear(&host);
         cr_assert_eq(mg_host_read(&roots, &host, &err), 0, "%s", err.msg);
         cr_assert_gt(mi(&host, "MemTotal"), 0);
         cr_assert_gt(host.meminfo.n, 20);
@@ -169,6 +176,7 @@ Test(procfs, live_proc) {
 Test(procfs, default_roots) {
         mg_error_t err = { 0 };
         mg_roots_t roots = { 0 };
+        mg_host_clear(&host);
         cr_assert_eq(mg_host_read(&roots, &host, &err), 0, "NULL roots mean /proc and /sys: %s", err.msg);
         cr_assert_gt(mi(&host, "MemTotal"), 0);
 }
@@ -465,6 +473,7 @@ Test(procfs, missing_optional_files_recorded_absent) {
         snprintf(proc, sizeof(proc), "%s/proc/", dir); /* trailing slash: names stay clean */
         snprintf(sys, sizeof(sys), "%s/no-sys", dir);
         mg_roots_t roots = { .procfs = proc, .sysfs = sys };
+        mg_host_clear(&host);
         cr_assert_eq(mg_host_read(&roots, &host, &err), 0, "%s", err.msg);
         cr_assert_not(host.have_zoneinfo);
         cr_assert_not(host.have_buddyinfo);
