@@ -46,11 +46,7 @@ Test(escape, control_bytes_become_escapes) {
 Test(escape, syslog_record_cannot_be_forged) {
         char *dir = tu_mkdtemp(), path[600];
         snprintf(path, sizeof(path), "%s/log", dir);
-        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        struct sockaddr_un sa = {.sun_family = AF_UNIX};
-        cr_assert_lt(strlen(path), sizeof(sa.sun_path));
-        memcpy(sa.sun_path, path, strlen(path) + 1);
-        cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        int fd = tu_dgram_listener(path);
         mg_log_t l;
         mg_log_open(&l, "memgate", path);
         mg_log(&l, LOG_ERR, "container %s: refused", "x\n<13>Jan  1 00:00:00 memgate[1]: container x: verdict allow\x1b]0;t\x07");

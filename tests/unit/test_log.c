@@ -10,19 +10,10 @@
 #include "memgate/outputs/syslog.h"
 #include "testutil.h"
 
-static int listener(const char *path) {
-        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        cr_assert_geq(fd, 0);
-        struct sockaddr_un sa = {.sun_family = AF_UNIX};
-        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-        cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-        return fd;
-}
-
 Test(log, writes_rfc3164_lines_with_ident_and_pid) {
         char *dir = tu_mkdtemp(), path[600];
         snprintf(path, sizeof(path), "%s/log", dir);
-        int fd = listener(path);
+        int fd = tu_dgram_listener(path);
         mg_log_t l;
         mg_log_open(&l, "memgate", path);
         mg_log(&l, LOG_ERR, "container %s: refused", "abc");
@@ -45,7 +36,7 @@ static void on_alarm(int sig) { _exit(99); }
 Test(log, a_stalled_reader_never_blocks_the_hook) {
         char *dir = tu_mkdtemp(), path[600];
         snprintf(path, sizeof(path), "%s/log", dir);
-        int fd = listener(path); /* bound, never read: like a stuck journald */
+        int fd = tu_dgram_listener(path); /* bound, never read: like a stuck journald */
         signal(SIGALRM, on_alarm);
         alarm(10); /* a blocking send would end the test with exit 99 */
         mg_log_t l;
@@ -76,7 +67,7 @@ Test(log, no_socket_drops_quietly) {
 Test(log, works_under_the_seccomp_filter) {
         char *dir = tu_mkdtemp(), path[600];
         snprintf(path, sizeof(path), "%s/log", dir);
-        int fd = listener(path);
+        int fd = tu_dgram_listener(path);
         pid_t pid = fork();
         cr_assert_geq(pid, 0);
         if (pid == 0) {

@@ -3,6 +3,8 @@
 #include "testutil.h"
 
 #include <criterion/criterion.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -171,4 +173,14 @@ void tu_write(const char *path, const char *data) {
         cr_assert_not_null(f, "cannot write %s", path);
         fputs(data, f);
         fclose(f);
+}
+
+int tu_dgram_listener(const char *path) {
+        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        cr_assert_geq(fd, 0);
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        cr_assert_lt(strlen(path), sizeof(sa.sun_path));
+        memcpy(sa.sun_path, path, strlen(path) + 1);
+        cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        return fd;
 }

@@ -40,5 +40,7 @@ void tu_proc_free(tu_proc_t *p);
 char *tu_mkdtemp(void);
 void tu_rmrf(const char *path);
 void tu_write(const char *path, const char *data);
+/* A bound AF_UNIX datagram socket at path: a stand-in for /dev/log. */
+int tu_dgram_listener(const char *path);
 
 #endif
