@@ -90,6 +90,12 @@ void mg_conf_defaults(mg_conf_t *c) {
                 .watermark_warn_percent = 10,
                 .write_report = true,
                 .syslog = true,
+                .engine_auto = true,
+                .engine = MG_CENGINE_UNKNOWN,
+                /* auto: per engine, measured (checks/engine_model.h: 136 MiB per containerd shim) */
+                .engine_commit_kb = MG_ENGINE_COMMIT_AUTO,
+                .commit_min_starts = 2,
+                .exec_check = MG_EXEC_CHECK_WARN,
         };
         mg_offheap_defaults(&c->offheap);
 }
@@ -98,6 +104,22 @@ static const char *const policy_names[] = { [MG_POLICY_ENFORCE] = "enforce", [MG
 static const char *const heuristic_names[] = {
         [MG_HEUR_AUTO] = "auto", [MG_HEUR_LEGACY] = "legacy", [MG_HEUR_MODERN] = "modern",
 };
+
+static const char *const exec_check_names[] = {
+        [MG_EXEC_CHECK_WARN] = "warn", [MG_EXEC_CHECK_REFUSE] = "refuse", [MG_EXEC_CHECK_OFF] = "off",
+};
+
+const char *mg_exec_check_name(mg_exec_check_t e) {
+        return mg_name_of(exec_check_names, ELEMENTSOF(exec_check_names), (unsigned)e, "warn");
+}
+
+int mg_exec_check_from_name(const char *s, mg_exec_check_t *ret) {
+        int i = mg_name_index(exec_check_names, ELEMENTSOF(exec_check_names), s);
+        if (i < 0)
+                return -EINVAL;
+        *ret = (mg_exec_check_t)i;
+        return 0;
+}
 
 const char *mg_policy_name(mg_policy_t p) {
         return mg_name_of(policy_names, ELEMENTSOF(policy_names), (unsigned)p, "enforce");
@@ -123,7 +145,9 @@ int mg_heuristic_from_name(const char *s, mg_heuristic_t *ret) {
         return 0;
 }
 
-typedef enum { K_BOOL, K_SIZE_KB, K_SIZE_B, K_COUNT, K_PERCENT, K_POLICY, K_HEURISTIC } kind_t;
+typedef enum {
+        K_BOOL, K_SIZE_KB, K_SIZE_B, K_COUNT, K_PERCENT, K_POLICY, K_HEURISTIC, K_ENGINE, K_SIZE_KB_AUTO, K_EXEC_CHECK,
+} kind_t;
 
 static const struct key {
         const char *name;
@@ -141,6 +165,10 @@ static const struct key {
         {"watermark_warn_percent", K_PERCENT, F(watermark_warn_percent)},
         {"write_report", K_BOOL, F(write_report)},
         {"syslog", K_BOOL, F(syslog)},
+        {"engine", K_ENGINE, F(engine)},
+        {"engine_commit", K_SIZE_KB_AUTO, F(engine_commit_kb)},
+        {"commit_min_starts", K_COUNT, F(commit_min_starts)},
+        {"exec_check", K_EXEC_CHECK, F(exec_check)},
         {"jvm_classes", K_COUNT, F(offheap.jvm_classes)},
         {"jvm_threads", K_COUNT, F(offheap.jvm_threads)},
         {"jvm_metaspace_base", K_SIZE_B, F(offheap.jvm_metaspace_base)},
@@ -209,6 +237,31 @@ static int set_value(mg_conf_t *c, const struct key *k, const char *v, const cha
         case K_HEURISTIC:
                 *ret_expect = "auto, legacy (before 5.2) or modern (5.2 and later)";
                 return mg_heuristic_from_name(v, (mg_heuristic_t *)p);
+        case K_ENGINE:
+                *ret_expect = "auto, docker, cri, containerd, podman, cri-o or unknown";
+                if (strcmp(v, "auto") == 0) {
+                        c->engine_auto = true;
+                        c->engine = MG_CENGINE_UNKNOWN;
+                        return 0;
+                }
+                r = mg_cengine_parse(v, (mg_cengine_t *)p);
+                if (r == 0)
+                        c->engine_auto = false;
+                return r;
+        case K_SIZE_KB_AUTO:
+                *ret_expect = "auto or a size such as 136M";
+                if (strcmp(v, "auto") == 0) {
+                        *(uint64_t *)p = MG_ENGINE_COMMIT_AUTO;
+                        return 0;
+                }
+                r = mg_parse_size(v, &u);
+                if (r < 0)
+                        return r;
+                *(uint64_t *)p = u / 1024;
+                return 0;
+        case K_EXEC_CHECK:
+                *ret_expect = "warn, refuse or off";
+                return mg_exec_check_from_name(v, (mg_exec_check_t *)p);
         }
         return -EINVAL;
 }

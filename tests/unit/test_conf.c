@@ -113,6 +113,11 @@ Test(conf, shipped_example_is_the_defaults) {
         SAME(watermark_warn_percent);
         SAME(write_report);
         SAME(syslog);
+        SAME(engine_auto);
+        SAME(engine);
+        SAME(engine_commit_kb);
+        SAME(commit_min_starts);
+        SAME(exec_check);
         SAME(offheap.jvm_classes);
         SAME(offheap.jvm_threads);
         SAME(offheap.jvm_metaspace_base);

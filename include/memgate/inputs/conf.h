@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "memgate/inputs/engine_detect.h"
 #include "memgate/util/error.h"
 
 #define MG_DEFAULT_CONF "/etc/memgate/memgate.conf"
@@ -43,6 +44,17 @@ typedef enum mg_policy {
         MG_POLICY_WARN,
 } mg_policy_t;
 
+/* What memgate-runtime does before exec and the other runc commands when the host cannot run
+ * runc now (the cheap budget check). */
+typedef enum mg_exec_check {
+        MG_EXEC_CHECK_WARN = 0, /* say why, then run runc anyway */
+        MG_EXEC_CHECK_REFUSE,   /* say why and exit 1 without running runc */
+        MG_EXEC_CHECK_OFF,      /* do not look */
+} mg_exec_check_t;
+
+/* engine_commit = auto */
+#define MG_ENGINE_COMMIT_AUTO UINT64_MAX
+
 typedef struct mg_conf {
         mg_policy_t policy;
         bool allow_opt_out;            /* containers may set io.memgate.policy=off */
@@ -55,6 +67,11 @@ typedef struct mg_conf {
         mg_offheap_params_t offheap;
         bool write_report;             /* hook: write <bundle>/memgate.json */
         bool syslog;                   /* hook: log findings to syslog */
+        bool engine_auto;              /* engine = auto: found from memgate-runtime's parent */
+        mg_cengine_t engine;           /* the container engine when !engine_auto */
+        uint64_t engine_commit_kb;     /* kept committed per running container; MG_ENGINE_COMMIT_AUTO */
+        uint64_t commit_min_starts;    /* mode 2: warn when fewer further starts fit */
+        mg_exec_check_t exec_check;    /* memgate-runtime before exec and other runc commands */
 } mg_conf_t;
 
 /* Names as memgate.conf and the command line write them ("enforce", "warn"; "auto", "legacy",
@@ -63,6 +80,9 @@ const char *mg_policy_name(mg_policy_t p);
 int mg_policy_from_name(const char *s, mg_policy_t *ret);
 const char *mg_heuristic_name(mg_heuristic_t h);
 int mg_heuristic_from_name(const char *s, mg_heuristic_t *ret);
+/* "warn", "refuse", "off". */
+const char *mg_exec_check_name(mg_exec_check_t e);
+int mg_exec_check_from_name(const char *s, mg_exec_check_t *ret);
 
 void mg_conf_defaults(mg_conf_t *c);
 /* The off-heap estimate's documented defaults (see conf.c for where each figure comes from). */
