@@ -25,7 +25,8 @@ static const mg_opt_t global_opts[] = {
         { "h", false },            { "version", false },       { "v", false },
 };
 
-/* runc 1.1 create and run (create.go, run.go). */
+/* runc 1.1 create, run and restore (create.go, run.go, restore.go): each knows the others' too,
+ * which is harmless, runc rejects them itself. */
 static const mg_opt_t create_opts[] = {
         { "bundle", true },        { "b", true },              { "console-socket", true },
         { "pid-file", true },      { "no-pivot", false },      { "no-new-keyring", false },
@@ -33,6 +34,11 @@ static const mg_opt_t create_opts[] = {
         /* run only; harmless to know for create too, runc rejects them there itself */
         { "detach", false },       { "d", false },             { "keep", false },
         { "no-subreaper", false },
+        /* restore only */
+        { "image-path", true },    { "work-path", true },      { "tcp-established", false },
+        { "ext-unix-sk", false },  { "shell-job", false },     { "file-locks", false },
+        { "manage-cgroups-mode", true }, { "empty-ns", true }, { "auto-dedup", false },
+        { "lazy-pages", false },   { "lsm-profile", true },    { "lsm-mount-context", true },
 };
 
 /* A Go flag: "-name", "--name", "-name=value", "--name=value". Returns false for a non-flag
@@ -153,12 +159,18 @@ int mg_runc_parse(int argc, char *const argv[], int first, mg_runc_cmd_t *ret, m
                 }
                 if (strcmp(o->name, "root") == 0)
                         cmd.root = value;
+                else if (strcmp(o->name, "log") == 0)
+                        cmd.log = value;
+                else if (strcmp(o->name, "log-format") == 0)
+                        cmd.log_format = value;
         }
 
         if (i < argc) {
                 cmd.command_index = i;
                 cmd.command = argv[i];
-                if (strcmp(cmd.command, "create") == 0 || strcmp(cmd.command, "run") == 0) {
+                /* restore starts a container from a checkpoint, from the same bundle: judged like create. */
+                if (strcmp(cmd.command, "create") == 0 || strcmp(cmd.command, "run") == 0 ||
+                    strcmp(cmd.command, "restore") == 0) {
                         cmd.evaluate = true;
                         int r = parse_create(argc, argv, i + 1, &cmd, err);
                         if (r < 0)
@@ -185,6 +197,12 @@ int mg_runtime_resolve(const char *spec, const char *path_env, const struct stat
         if (!spec || *spec == '\0')
                 return mg_error_set(err, -EINVAL, "empty runtime name");
 
+        if (strchr(spec, '/') && spec[0] != '/')
+                return mg_error_set(err, -EINVAL,
+                                    "runtime \"%s\" is a relative path: give an absolute path or a name to look up "
+                                    "in PATH (a relative path would resolve against the working directory, which is "
+                                    "the bundle under containerd)",
+                                    spec);
         if (strchr(spec, '/')) {
                 if (!is_executable_file(spec, &st))
                         return mg_error_set(err, -ENOENT, "runtime \"%s\" is not an executable file", spec);

@@ -76,7 +76,7 @@ Test(wrapper, value_taking_global_swallows_a_word_named_create) {
 
 Test(wrapper, other_subcommands_pass_through) {
         const char *cmds[] = { "start", "state", "delete", "kill", "exec", "ps", "spec", "update", "list", "events",
-                               "pause", "resume", "checkpoint", "restore", "features" };
+                               "pause", "resume", "checkpoint", "features" };
         for (size_t i = 0; i < ELEMENTSOF(cmds); i++) {
                 char *const argv[] = { "runc", "--root", "/r", (char *)cmds[i], "--bundle", "/b", "id" };
                 mg_runc_cmd_t c = parse_ok(ARGC(argv), argv);
@@ -84,6 +84,43 @@ Test(wrapper, other_subcommands_pass_through) {
                 cr_assert_not(c.evaluate, "%s must not be evaluated", cmds[i]);
                 cr_assert_null(c.bundle, "%s: bundle is only read for create/run", cmds[i]);
         }
+}
+
+/* restore starts a container from a checkpoint out of the same kind of bundle: judged like
+ * create, with restore's own options read so they cannot hide the bundle. */
+Test(wrapper, restore_is_evaluated) {
+        char *const argv[] = { "runc", "--root", "/r", "restore", "--image-path", "/ckpt", "--tcp-established",
+                               "--manage-cgroups-mode", "soft", "-d", "--bundle", "/b", "--lsm-profile", "x:y", "id" };
+        mg_runc_cmd_t c = parse_ok(ARGC(argv), argv);
+        cr_assert_str_eq(c.command, "restore");
+        cr_assert(c.evaluate);
+        cr_assert_str_eq(c.bundle, "/b");
+        cr_assert_str_eq(c.id, "id");
+}
+
+/* containerd's shim names the file it reads the runtime's error from. */
+Test(wrapper, log_and_format_are_kept) {
+        char *const argv[] = { "runc", "--root", "/r", "--log", "/b/log.json", "--log-format=json", "exec", "--process",
+                               "/p.json", "--detach", "id" };
+        mg_runc_cmd_t c = parse_ok(ARGC(argv), argv);
+        cr_assert_str_eq(c.log, "/b/log.json");
+        cr_assert_str_eq(c.log_format, "json");
+        cr_assert_str_eq(c.command, "exec");
+        cr_assert_not(c.evaluate);
+        char *const plain[] = { "runc", "start", "id" };
+        c = parse_ok(ARGC(plain), plain);
+        cr_assert_null(c.log);
+        cr_assert_null(c.log_format);
+}
+
+/* A relative runtime path would resolve against the bundle (the image's rootfs is in it). */
+Test(wrapper, relative_runtime_path_is_refused) {
+        char *path = NULL;
+        mg_error_t err = { 0 };
+        cr_assert_eq(mg_runtime_resolve("rootfs/bin/runc", NULL, NULL, &path, &err), -EINVAL);
+        cr_assert_null(path);
+        cr_assert(strstr(err.msg, "relative path"), "%s", err.msg);
+        cr_assert_eq(mg_runtime_resolve("./runc", NULL, NULL, &path, &err), -EINVAL);
 }
 
 Test(wrapper, no_subcommand) {

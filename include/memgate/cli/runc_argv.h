@@ -32,9 +32,11 @@ typedef struct mg_runc_cmd {
         int command_index;      /* argv index of the subcommand; -1 when there is none (--version) */
         const char *command;    /* "create", "run", "start", ... or NULL */
         const char *root;       /* --root, or NULL */
-        bool evaluate;          /* create or run, and not asking for --help */
-        const char *bundle;     /* --bundle/-b of create/run; NULL means the working directory */
-        const char *id;         /* the container id of create/run, or NULL */
+        const char *log;        /* --log FILE: where containerd's shim reads the runtime's errors, or NULL */
+        const char *log_format; /* --log-format json|text, or NULL (runc: text) */
+        bool evaluate;          /* create, run or restore, and not asking for --help */
+        const char *bundle;     /* --bundle/-b of create/run/restore; NULL means the working directory */
+        const char *id;         /* the container id of create/run/restore, or NULL */
 } mg_runc_cmd_t;
 
 /* Parses argv[first..argc). Global options: --root --log --log-format --criu --rootless
@@ -47,7 +49,9 @@ typedef struct mg_runc_cmd {
  * or an option that lacks its value. The caller must then not guess a bundle. */
 int mg_runc_parse(int argc, char *const argv[], int first, mg_runc_cmd_t *ret, mg_error_t *err);
 
-/* Finds the runtime to execute. spec is a path (contains '/') or a name looked up in path_env
+/* Finds the runtime to execute. spec is an absolute path or a name looked up in path_env; a
+ * relative path with a '/' is refused (-EINVAL): it would resolve against the working directory,
+ * the bundle (which holds the image's rootfs) under containerd. path_env
  * (NULL: MG_DEFAULT_PATH; empty and relative entries are skipped). A candidate that is the same
  * file as self (st_dev and st_ino; self may be NULL) is skipped, so memgate-runtime installed
  * as "runc" ahead of the real one finds the real one, and a spec naming memgate-runtime itself
