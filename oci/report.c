@@ -382,6 +382,8 @@ int mg_oci_report_json(const mg_report_ctx_t *ctx, char **ret_buf, size_t *ret_l
         open_map(&o);
         kstr(&o, "verdict", r ? mg_verdict_name(r->verdict) : "allow");
         kstr(&o, "mode", ctx->mode ? ctx->mode : "unknown");
+        if (ctx->engine)
+                kstr(&o, "engine", ctx->engine);
         kstr(&o, "memgate_version", MEMGATE_VERSION);
         if (r) {
                 kbool(&o, "policy_downgraded", r->policy_downgraded);

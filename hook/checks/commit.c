@@ -12,6 +12,9 @@
 #include "memgate/util/buf.h"
 #include "memgate/util/number.h"
 
+#include "memgate/checks/engine_model.h"
+
+#include "hints.h"
 #include "reserve.h"
 
 #define FMT(v, buf) mg_fmt_bytes((v), (buf), sizeof(buf))
@@ -24,18 +27,36 @@
 typedef struct expected {
         uint64_t total_kb;   /* everything the start commits */
         uint64_t largest_kb; /* the largest single request */
-        char what[200];
+        uint64_t lasting_kb; /* what stays committed once runc is gone: the workload's, the shim's growth */
+        mg_engine_commit_t engine;
+        char what[240];
 } expected_t;
 
 static uint64_t headroom_abs(int64_t h) {
         return h < 0 ? (uint64_t)0 - (uint64_t)h : (uint64_t)h;
 }
 
+/* The CRI's sandbox ("pause") container: its start brings the pod's shim. */
+static bool is_sandbox(const mg_input_t *in) {
+        const char *t = mg_input_annotation(in, "io.kubernetes.cri.container-type");
+        return t && strcmp(t, "sandbox") == 0;
+}
+
 static void expected_commit(const mg_input_t *in, const mg_heap_t *heap, uint64_t limit, expected_t *e) {
         const mg_conf_t *c = in->conf;
-        char a[32];
+        char a[32], b[32];
         *e = (expected_t){.total_kb = c->runtime_reserve_kb, .largest_kb = 4 * 1024};
-        int n = snprintf(e->what, sizeof(e->what), "container runtime %s", FMT_KB(c->runtime_reserve_kb, a));
+        e->engine = mg_engine_commit(c->engine, is_sandbox(in), c->engine_commit_kb);
+        int n;
+        if (e->engine.growth_kb) {
+                /* runc's figure stays runtime_reserve's; the engine's part is added beside it. */
+                e->total_kb = mg_sat_add(e->total_kb, e->engine.growth_kb);
+                e->lasting_kb = e->engine.growth_kb;
+                n = snprintf(e->what, sizeof(e->what), "container runtime %s + the shim's growth %s",
+                             FMT_KB(c->runtime_reserve_kb, a), FMT_KB(e->engine.growth_kb, b));
+        } else {
+                n = snprintf(e->what, sizeof(e->what), "container runtime %s", FMT_KB(c->runtime_reserve_kb, a));
+        }
         if (!heap)
                 return;
         uint64_t start = 0, largest = 0;
@@ -59,12 +80,67 @@ static void expected_commit(const mg_input_t *in, const mg_heap_t *heap, uint64_
         }
         if (start) {
                 e->total_kb = mg_sat_add(e->total_kb, start);
+                e->lasting_kb = mg_sat_add(e->lasting_kb, start);
                 if (largest > e->largest_kb)
                         e->largest_kb = largest;
                 if (n > 0 && (size_t)n < sizeof(e->what))
                         snprintf(e->what + n, sizeof(e->what) - (size_t)n, " + %s start-up %s",
                                  mg_runtime_name(heap->runtime), FMT_KB(start, a));
         }
+}
+
+/* Mode 2, the start fits: how many more would? Each further one needs runc's commit and the user
+ * reserve while it starts, and keeps the engine's (a shim) for as long as it runs. */
+static void few_starts(const mg_input_t *in, const expected_t *e, uint64_t user_reserve, mg_report_t *r) {
+        const mg_conf_t *c = in->conf;
+        const mg_model_t *m = in->model;
+        char a[32], b[32], d[32], ur[32];
+        if (c->commit_min_starts == 0)
+                return;
+        /* once this container runs (kernel figures are bounded, settings are not: clamp) */
+        int64_t lasting = e->lasting_kb > INT64_MAX / 4 ? INT64_MAX / 4 : (int64_t)e->lasting_kb;
+        uint64_t base_u = mg_sat_add(c->runtime_reserve_kb, user_reserve);
+        int64_t base = base_u > INT64_MAX / 4 ? INT64_MAX / 4 : (int64_t)base_u;
+        int64_t after = m->commit_headroom_kb < INT64_MIN / 4 ? INT64_MIN / 4 : m->commit_headroom_kb - lasting;
+        int64_t for_more = after - base;
+        uint64_t fit = for_more < 0 ? 0 : mg_starts_that_fit(for_more, e->engine.keep_kb);
+        if (fit >= c->commit_min_starts)
+                return;
+        char keeps[128] = "", k[32];
+        if (e->engine.keep_kb)
+                snprintf(keeps, sizeof(keeps), ", and keeps %s of about %s committed while it runs",
+                         e->engine.keeper ? e->engine.keeper : "the engine's share", FMT_KB(e->engine.keep_kb, k));
+        mg_finding_t *f = mg_report_add(
+                r, "commit-few-starts", MG_SEV_WARN,
+                "vm.overcommit_memory=2: once this container runs, %s%s of CommitLimit %s is left uncommitted, "
+                "room for %" PRIu64 " more container start%s (each needs about %s for runc plus a %s user reserve "
+                "while it starts%s); memgate warns below %" PRIu64 " (commit_min_starts)",
+                after < 0 ? "-" : "", FMT_KB(headroom_abs(after), a), FMT_KB(m->commit_limit_kb, b), fit,
+                fit == 1 ? "" : "s", FMT_KB(c->runtime_reserve_kb, d), FMT_KB(user_reserve, ur), keeps,
+                c->commit_min_starts);
+        if (!f)
+                return;
+        uint64_t want = mg_sat_add(mg_sat_add(c->runtime_reserve_kb, user_reserve),
+                                   mg_sat_mul(c->commit_min_starts, e->engine.keep_kb ? e->engine.keep_kb
+                                                                                        : c->runtime_reserve_kb));
+        uint64_t short_kb = after < 0 ? mg_sat_add(want, headroom_abs(after)) : mg_sat_sub(want, (uint64_t)after);
+        const mg_host_t *h = in->host;
+        uint64_t ratio = h->vm.have_overcommit_ratio ? h->vm.overcommit_ratio : 50;
+        uint64_t total = mg_sat_sub(m->memtotal_kb, mg_meminfo_or0(&h->meminfo, "Hugetlb"));
+        uint64_t new_ratio = total ? mg_sat_add(ratio, mg_sat_add(mg_sat_mul(short_kb, 100), total - 1) / total + 1) : ratio;
+        if (h->vm.have_overcommit_kbytes && h->vm.overcommit_kbytes > 0)
+                mg_finding_fix(f, "for %" PRIu64 " more starts raise the limit, e.g. sysctl -w vm.overcommit_kbytes=%" PRIu64
+                                  ", add swap, or stop idle containers",
+                               c->commit_min_starts, mg_sat_add(h->vm.overcommit_kbytes, short_kb + 1024));
+        else
+                mg_finding_fix(f, "for %" PRIu64 " more starts raise the limit, e.g. sysctl -w vm.overcommit_ratio=%" PRIu64
+                                  " (now %" PRIu64 "), add swap, or stop idle containers",
+                               c->commit_min_starts, new_ratio > 100 ? 100 : new_ratio, ratio);
+        mg_ev_u64(f, "starts_that_fit", fit);
+        mg_ev_u64(f, "commit_min_starts", c->commit_min_starts);
+        mg_ev_i64(f, "headroom_after_kb", after);
+        mg_ev_u64(f, "engine_commit_kb", e->engine.keep_kb);
+        mg_ev_u64(f, "runtime_reserve_kb", c->runtime_reserve_kb);
 }
 
 void mg_check_commit(const mg_input_t *in, const mg_heap_t *heap, uint64_t limit, mg_report_t *r) {
@@ -90,8 +166,10 @@ void mg_check_commit(const mg_input_t *in, const mg_heap_t *heap, uint64_t limit
                         user_reserve = h->vm.user_reserve_kbytes;
                 uint64_t need_u = mg_sat_add(e.total_kb, user_reserve);
                 int64_t need = need_u > INT64_MAX ? INT64_MAX : (int64_t)need_u;
-                if (m->commit_headroom_kb >= need)
+                if (m->commit_headroom_kb >= need) {
+                        few_starts(in, &e, user_reserve, r);
                         return;
+                }
                 mg_finding_t *f = mg_report_add(
                         r, "commit-exhausted", MG_SEV_REFUSE,
                         "vm.overcommit_memory=2: Committed_AS is %s of CommitLimit %s, leaving %s%s, but starting "

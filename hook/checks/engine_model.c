@@ -5,6 +5,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "memgate/inputs/conf.h"
+
 void mg_engine_limit_hint(mg_cengine_t e, uint64_t mib, char *buf, size_t n) {
         switch (e) {
         case MG_CENGINE_DOCKER:
@@ -27,21 +29,22 @@ void mg_engine_limit_hint(mg_cengine_t e, uint64_t mib, char *buf, size_t n) {
         }
 }
 
-mg_engine_commit_t mg_engine_commit(mg_cengine_t e, uint64_t override_kb) {
+mg_engine_commit_t mg_engine_commit(mg_cengine_t e, bool first_in_pod, uint64_t override_kb) {
         mg_engine_commit_t c = {0};
         switch (e) {
         case MG_CENGINE_DOCKER:
         case MG_CENGINE_CONTAINERD:
-                c = (mg_engine_commit_t){MG_SHIM_COMMIT_KB, "containerd-shim-runc-v2 per container"};
+                c = (mg_engine_commit_t){MG_SHIM_COMMIT_KB, MG_SHIM_GROWTH_KB, "a containerd-shim-runc-v2 per container"};
                 break;
         case MG_CENGINE_CRI:
-                c = (mg_engine_commit_t){MG_SHIM_COMMIT_KB, "containerd-shim-runc-v2 per pod"};
+                c = (mg_engine_commit_t){MG_SHIM_COMMIT_KB, first_in_pod ? MG_SHIM_GROWTH_KB : 0,
+                                         "a containerd-shim-runc-v2 per pod"};
                 break;
         default:
                 /* conmon (C) and a runc run by hand keep nothing worth counting here. */
                 break;
         }
-        if (override_kb != UINT64_MAX) {
+        if (override_kb != MG_ENGINE_COMMIT_AUTO) {
                 c.keep_kb = override_kb;
                 c.keeper = override_kb ? "engine_commit in memgate.conf" : NULL;
         }

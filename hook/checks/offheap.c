@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "memgate/checks/engine_model.h"
 #include "memgate/util/buf.h"
 #include "memgate/util/number.h"
 
@@ -97,15 +98,14 @@ void mg_check_offheap(const mg_input_t *in, const mg_heap_t *heap, uint64_t limi
         fit -= fit % MG_MIB;
         heap_flag(heap, fit, flag, sizeof(flag));
         uint64_t need_mib = (mg_sat_add(hb, est.total_bytes) + MG_MIB - 1) / MG_MIB;
+        char how[96];
+        mg_engine_limit_hint(in->conf ? in->conf->engine : MG_CENGINE_UNKNOWN, need_mib, how, sizeof(how));
         if (fit >= 16 * MG_MIB)
                 mg_finding_fix(f, "lower the heap to at most %s, or raise the memory limit to at least %" PRIu64
-                                  " MiB (e.g. podman run -m %" PRIu64 "m); tune the estimate with io.memgate.* "
-                                  "annotations",
-                               flag, need_mib, need_mib);
+                                  " MiB (e.g. %s); tune the estimate with io.memgate.* annotations",
+                               flag, need_mib, how);
         else
-                mg_finding_fix(f, "raise the memory limit to at least %" PRIu64 " MiB (e.g. podman run -m %" PRIu64
-                                  "m)",
-                               need_mib, need_mib);
+                mg_finding_fix(f, "raise the memory limit to at least %" PRIu64 " MiB (e.g. %s)", need_mib, how);
         mg_ev_str(f, "runtime", mg_runtime_name(heap->runtime));
         mg_ev_u64(f, "limit_bytes", limit);
         mg_ev_u64(f, "heap_bytes", hb);

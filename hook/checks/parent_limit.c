@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "memgate/checks/engine_model.h"
 #include "memgate/util/buf.h"
 #include "memgate/util/number.h"
 
@@ -70,11 +71,14 @@ void mg_check_parent_limit(const mg_input_t *in, mg_report_t *r) {
                         anc->path, FMT(anc->limit_bytes, a), FMT(own, b), why, FMT(anc->limit_bytes, e));
                 if (!f)
                         return;
+                char how[96];
+                mg_engine_limit_hint(in->conf ? in->conf->engine : MG_CENGINE_UNKNOWN, anc->limit_bytes / MG_MIB, how,
+                                     sizeof(how));
                 mg_finding_fix(f,
                                "raise the parent's limit to at least %s (%s%s/%s) or lower the container's limit "
-                               "to fit under %s (e.g. podman run -m %" PRIu64 "m)",
+                               "to fit under %s (e.g. %s)",
                                FMT(need > own ? need : own, b), cg->mount, anc->path, file, FMT(anc->limit_bytes, a),
-                               anc->limit_bytes / MG_MIB);
+                               how);
                 mg_ev_str(f, "reason", "below-container-limit");
                 mg_ev_str(f, "ancestor", anc->path);
                 mg_ev_u64(f, "ancestor_limit_bytes", anc->limit_bytes);

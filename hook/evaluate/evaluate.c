@@ -131,6 +131,7 @@ int mg_eval_run(const mg_eval_opts_t *o, const char *config_json, size_t config_
 mg_report_ctx_t mg_eval_report_ctx(const mg_evaluation_t *ev, const char *mode, const char *bundle) {
         return (mg_report_ctx_t){
                 .mode = mode,
+                .engine = mg_cengine_name(ev->conf.engine),
                 .report = &ev->report,
                 .host = &ev->host,
                 .model = &ev->model,

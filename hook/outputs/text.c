@@ -82,6 +82,8 @@ static void container(const mg_report_ctx_t *ctx, mg_buf_t *o) {
         if (ctx->state && ctx->state->id)
                 mg_buf_escape_str(o, ctx->state->id);
         mg_buf_printf(o, ":\n");
+        if (ctx->engine && strcmp(ctx->engine, "unknown") != 0)
+                mg_buf_printf(o, "  %-28s %12s\n", "engine", ctx->engine);
         if (c->have_limit)
                 mg_buf_printf(o, "  %-28s %12s\n", "memory limit", FMT(c->limit_bytes, a));
         else

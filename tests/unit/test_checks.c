@@ -185,6 +185,77 @@ Test(checks, mode2_refuses_when_the_reservation_does_not_fit) {
         cr_assert_null(mg_report_find(&r, "commit-exhausted"));
 }
 
+/* Issue 12's field case on Docker: under mode 2 every running container keeps a
+ * containerd-shim-runc-v2 committed, and each start adds the shim's growth after runc create. */
+Test(checks, mode2_engine_commit_and_few_starts) {
+        load("procfs/vm-6.18-24g-overcommit2-ratio30");
+        mg_report_t r;
+        conf.engine = MG_CENGINE_DOCKER;
+        conf.engine_auto = false;
+        /* 250 MiB: enough for runc and its user reserve (237 MiB), not with the shim's 16 MiB growth. */
+        set_mi("Committed_AS", 7405224 - 250 * 1024);
+        eval(false, &r);
+        const mg_finding_t *f = mg_report_find(&r, "commit-exhausted");
+        cr_assert_not_null(f, "Docker: runc + the shim's growth + the user reserve do not fit in 250 MiB");
+        cr_assert(strstr(f->message, "container runtime 194 MiB + the shim's growth 16 MiB"), "%s", f->message);
+        conf.engine = MG_CENGINE_PODMAN;
+        eval(false, &r);
+        cr_assert_null(mg_report_find(&r, "commit-exhausted"), "podman starts no shim");
+        cr_assert_null(mg_report_find(&r, "commit-few-starts"), "conmon keeps nothing worth counting");
+
+        /* 266 MiB (the field case's headroom): this start fits, the next does not. */
+        conf.engine = MG_CENGINE_DOCKER;
+        set_mi("Committed_AS", 7405224 - 266 * 1024);
+        eval(false, &r);
+        cr_assert_null(mg_report_find(&r, "commit-exhausted"));
+        f = mg_report_find(&r, "commit-few-starts");
+        cr_assert_not_null(f);
+        cr_assert_eq(f->severity, MG_SEV_WARN);
+        cr_assert_eq(r.verdict, MG_VERDICT_WARN);
+        cr_assert(strstr(f->message, "room for 0 more container starts"), "%s", f->message);
+        cr_assert(strstr(f->message, "a containerd-shim-runc-v2 per container of about 136 MiB"), "%s", f->message);
+        cr_assert(strstr(f->fix, "vm.overcommit_ratio="), "%s", f->fix);
+
+        /* 500 MiB: one more start fits, fewer than commit_min_starts (2). */
+        set_mi("Committed_AS", 7405224 - 500 * 1024);
+        eval(false, &r);
+        f = mg_report_find(&r, "commit-few-starts");
+        cr_assert_not_null(f);
+        cr_assert(strstr(f->message, "room for 1 more container start ("), "%s", f->message);
+        conf.commit_min_starts = 1;
+        eval(false, &r);
+        cr_assert_null(mg_report_find(&r, "commit-few-starts"), "one fits and one is asked for");
+        conf.commit_min_starts = 2;
+        /* 800 MiB: four more fit. */
+        set_mi("Committed_AS", 7405224 - 800 * 1024);
+        eval(false, &r);
+        cr_assert_null(mg_report_find(&r, "commit-few-starts"));
+        /* engine_commit = 0 overrides the shim's figure. */
+        set_mi("Committed_AS", 7405224 - 266 * 1024);
+        conf.engine_commit_kb = 0;
+        eval(false, &r);
+        cr_assert_null(mg_report_find(&r, "commit-few-starts"));
+}
+
+Test(checks, fix_hints_follow_the_engine) {
+        load("procfs/vm-6.18-24g-default");
+        jvm(MG_GIB, "JAVA_TOOL_OPTIONS=-Xmx900m");
+        mg_report_t r;
+        const struct { mg_cengine_t e; const char *hint; } cases[] = {
+                {MG_CENGINE_DOCKER, "(e.g. docker run -m 1156m)"},
+                {MG_CENGINE_CRI, "(e.g. resources.limits.memory: 1156Mi in the pod spec)"},
+                {MG_CENGINE_CONTAINERD, "(e.g. ctr run --memory-limit 1212153856)"},
+                {MG_CENGINE_PODMAN, "(e.g. podman run -m 1156m)"},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                conf.engine = cases[i].e;
+                eval(true, &r);
+                const mg_finding_t *f = mg_report_find(&r, "offheap-margin");
+                cr_assert_not_null(f);
+                cr_assert(strstr(f->fix, cases[i].hint), "%s: %s", mg_cengine_name(cases[i].e), f->fix);
+        }
+}
+
 Test(checks, mode2_counts_the_jvm_initial_heap) {
         load("procfs/vm-6.18-24g-overcommit2-ratio30");
         set_mi("Committed_AS", 7405224 - 600 * 1024);

@@ -20,14 +20,21 @@
  * "docker run -m 1156m", "resources.limits.memory: 1156Mi in the pod spec". */
 void mg_engine_limit_hint(mg_cengine_t e, uint64_t mib, char *buf, size_t n);
 
+/* Measured the same way at each runc command (a recording runtime between shim and runc): at
+ * `runc create` the shim already holds 120-140 MiB, and it grows by up to 17 MiB (two more
+ * thread stacks) by the time the container runs. That growth is part of this start. */
+#define MG_SHIM_GROWTH_KB ((uint64_t)16 * 1024)
+
 typedef struct mg_engine_commit {
         uint64_t keep_kb;    /* committed by the engine for as long as one more container runs */
+        uint64_t growth_kb;  /* what this start's shim still commits after runc create */
         const char *keeper;  /* what holds it ("containerd-shim-runc-v2 per container"), or NULL */
 } mg_engine_commit_t;
 
-/* The engine's figure; override_kb (memgate.conf engine_commit) replaces it unless it is
- * UINT64_MAX (auto). */
-mg_engine_commit_t mg_engine_commit(mg_cengine_t e, uint64_t override_kb);
+/* The engine's figures for a container (first_in_pod: the CRI sandbox, whose start brings the
+ * pod's shim); override_kb (memgate.conf engine_commit) replaces keep_kb unless it is
+ * MG_ENGINE_COMMIT_AUTO. */
+mg_engine_commit_t mg_engine_commit(mg_cengine_t e, bool first_in_pod, uint64_t override_kb);
 
 /* How many further starts of per_start_kb each fit in headroom_kb (0 for none; saturating). */
 uint64_t mg_starts_that_fit(int64_t headroom_kb, uint64_t per_start_kb);

@@ -11,6 +11,7 @@
 
 typedef struct mg_report_ctx {
         const char *mode;                 /* "hook", "check", "host" */
+        const char *engine;               /* the container engine ("docker", "cri", ...), or NULL */
         const mg_report_t *report;
         const mg_host_t *host;
         const mg_model_t *model;
