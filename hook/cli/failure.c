@@ -16,16 +16,14 @@ int mg_failure(mg_mode_t mode, bool fail_closed, const mg_error_t *err) {
         case MG_MODE_HOST:
                 mg_stderr_printf("memgate: error: %s\n", msg);
                 return MG_EXIT_USAGE;
-        case MG_MODE_WRAPPER:
-                if (fail_closed)
-                        mg_stderr_printf("memgate: refused (internal-error): %s; fail_closed is set in memgate.conf\n",
-                                         msg);
-                else
-                        mg_stderr_printf("memgate: warning: %s; starting the container without memgate's check\n",
-                                         msg);
-                mg_log_once("memgate-runtime", LOG_ERR, "internal error (%s): %s",
-                            fail_closed ? "fail closed" : "fail open", msg);
-                return fail_closed ? MG_EXIT_REFUSE : MG_EXIT_ALLOW;
+        case MG_MODE_WRAPPER: {
+                mg_buf_t b = {0};
+                mg_failure_wrapper_line(fail_closed, err, &b);
+                if (b.data)
+                        mg_stderr_printf("%s\n", b.data);
+                mg_buf_free(&b);
+                return mg_failure_wrapper_log(fail_closed, err);
+        }
         case MG_MODE_HOOK:
         case MG_MODE_PRECREATE:
         default:
@@ -35,6 +33,21 @@ int mg_failure(mg_mode_t mode, bool fail_closed, const mg_error_t *err) {
                             msg);
                 return fail_closed ? MG_EXIT_REFUSE : MG_EXIT_ALLOW;
         }
+}
+
+void mg_failure_wrapper_line(bool fail_closed, const mg_error_t *err, mg_buf_t *out) {
+        const char *msg = err && err->msg[0] ? err->msg : "unknown error";
+        if (fail_closed)
+                mg_buf_printf(out, "memgate: refused (internal-error): %s; fail_closed is set in memgate.conf", msg);
+        else
+                mg_buf_printf(out, "memgate: warning: %s; starting the container without memgate's check", msg);
+}
+
+int mg_failure_wrapper_log(bool fail_closed, const mg_error_t *err) {
+        const char *msg = err && err->msg[0] ? err->msg : "unknown error";
+        mg_log_once("memgate-runtime", LOG_ERR, "internal error (%s): %s", fail_closed ? "fail closed" : "fail open",
+                    msg);
+        return fail_closed ? MG_EXIT_REFUSE : MG_EXIT_ALLOW;
 }
 
 bool mg_failure_site_closed(const mg_eval_opts_t *o) {

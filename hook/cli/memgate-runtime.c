@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* memgate-runtime: a runc-compatible wrapper for Docker ("runtimes" in daemon.json) and containerd
- * (runtimes.<name>.options.BinaryName). On create and run it evaluates the bundle, refuses with
- * exit 1, or adds the io.memgate.* annotations to config.json (atomically) and then executes the
- * real runtime with the same arguments. Every other subcommand is executed straight away. */
+ * (runtimes.<name>.options.BinaryName). On create, run and restore it evaluates the bundle,
+ * refuses with exit 1, or adds the io.memgate.* annotations to config.json (atomically) and then
+ * executes the real runtime with the same arguments. Every other subcommand gets the cheap host
+ * budget check and is executed straight away. Its lines go where the engine that called it shows
+ * them (cli/runtime_out.h): the runtime's --log file under containerd's shims, else stderr. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -13,15 +15,25 @@
 
 #include "memgate/cli/failure.h"
 #include "memgate/cli/runc_argv.h"
+#include "memgate/cli/runtime_budget.h"
+#include "memgate/cli/runtime_out.h"
 #include "memgate/cli/sandbox.h"
+#include "memgate/inputs/engine_detect.h"
 #include "memgate/evaluate/evaluate.h"
 #include "memgate/oci/annotate.h"
 #include "memgate/outputs/atomic.h"
 #include "memgate/outputs/report_out.h"
 #include "memgate/outputs/stderr.h"
 #include "memgate/outputs/syslog.h"
+#include "memgate/util/buf.h"
 #include "memgate/util/cleanup.h"
 #include "memgate/util/read.h"
+
+/* Set in the environment of the runtime memgate-runtime executes, to the path it executed: a
+ * memgate-runtime that finds it set was executed by another one (two copies named runc on PATH,
+ * MEMGATE_RUNTIME naming a copy) and stops instead of executing the next copy forever. runc
+ * passes no environment of its own to the container's processes or hooks. */
+#define MG_REENTRY_ENV "MEMGATE_RUNTIME_EXECUTED"
 
 static const char *env_nonempty(const char *name) {
         const char *v = getenv(name);
@@ -40,9 +52,20 @@ static mg_eval_opts_t eval_opts(const mg_wrapper_own_t *own) {
         };
 }
 
+/* memgate itself failed: the wrapper's policy (cli/failure.h), its line where the engine shows it. */
+static int failure(const mg_rt_out_t *out, bool fail_closed, const mg_error_t *err) {
+        mg_buf_t b = {0};
+        mg_failure_wrapper_line(fail_closed, err, &b);
+        if (b.data)
+                mg_rt_out_line(out, fail_closed, b.data);
+        mg_buf_free(&b);
+        return mg_failure_wrapper_log(fail_closed, err);
+}
+
 /* Evaluates the bundle and, unless refused, rewrites its config.json with the annotations.
  * Returns MG_EXIT_ALLOW (execute the runtime) or MG_EXIT_REFUSE. */
-static int evaluate(const mg_wrapper_own_t *own, const mg_runc_cmd_t *cmd) {
+static int evaluate(const mg_wrapper_own_t *own, const mg_runc_cmd_t *cmd, mg_cengine_t detected,
+                    mg_rt_out_t *out) {
         const char *bundle = cmd->bundle ? cmd->bundle : ".";
         const mg_eval_opts_t o = eval_opts(own);
         _cleanup_evaluation_ mg_evaluation_t *ev = mg_evaluation_new();
@@ -59,6 +82,9 @@ static int evaluate(const mg_wrapper_own_t *own, const mg_runc_cmd_t *cmd) {
         if (mg_eval_conf(&o, &ev->conf, &err) < 0)
                 goto fail; /* memgate.conf itself is unusable, so its fail_closed cannot be known */
         fail_closed = ev->conf.fail_closed;
+        if (ev->conf.engine_auto)
+                ev->conf.engine = detected;
+        mg_rt_out_set_engine(out, ev->conf.engine);
 
         dirfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dirfd < 0) {
@@ -72,7 +98,7 @@ static int evaluate(const mg_wrapper_own_t *own, const mg_runc_cmd_t *cmd) {
         if (mg_eval_run(&o, config, config_len, "config.json", ev, &err) < 0)
                 goto fail;
 
-        mg_stderr_findings(&ev->report);
+        mg_rt_out_findings(out, &ev->report);
         if (ev->conf.syslog)
                 mg_log_findings("memgate-runtime", cmd->id, &ev->report);
         if (ev->conf.write_report) {
@@ -90,12 +116,14 @@ static int evaluate(const mg_wrapper_own_t *own, const mg_runc_cmd_t *cmd) {
         }
         return MG_EXIT_ALLOW;
 fail:
-        return mg_failure(MG_MODE_WRAPPER, fail_closed, &err);
+        return failure(out, fail_closed, &err);
 }
 
 typedef struct eval_job {
         const mg_wrapper_own_t *own;
         const mg_runc_cmd_t *cmd;
+        mg_cengine_t engine;
+        mg_rt_out_t *out;
 } eval_job_t;
 
 /* The evaluation in a child confined by seccomp: exit 1 refuses, 0 runs. The filter forbids
@@ -104,42 +132,96 @@ static int evaluate_confined(void *userdata) {
         const eval_job_t *job = userdata;
         mg_error_t err = {0};
         if (mg_sandbox_enter(&err) < 0)
-                mg_stderr_printf("memgate: warning: %s; evaluating without the sandbox\n", err.msg);
-        return evaluate(job->own, job->cmd);
+                mg_rt_out_line(job->out, false, "memgate: warning: cannot enter the sandbox; evaluating without it");
+        return evaluate(job->own, job->cmd, job->engine, job->out);
 }
 
-static int evaluate_sandboxed(const mg_wrapper_own_t *own, const mg_runc_cmd_t *cmd) {
-        eval_job_t job = {.own = own, .cmd = cmd};
+static int evaluate_sandboxed(const mg_wrapper_own_t *own, const mg_runc_cmd_t *cmd, mg_cengine_t engine,
+                              mg_rt_out_t *out) {
+        eval_job_t job = {.own = own, .cmd = cmd, .engine = engine, .out = out};
         mg_sandbox_exit_t ex = {0};
         mg_error_t err = {0};
 
         if (mg_sandbox_run(evaluate_confined, &job, &ex, &err) < 0) {
-                mg_stderr_printf("memgate: warning: %s; evaluating in this process\n", err.msg);
-                return evaluate(own, cmd);
+                mg_buf_t b = {0};
+                mg_buf_printf(&b, "memgate: warning: %s; evaluating in this process", err.msg);
+                if (b.data)
+                        mg_rt_out_line(out, false, b.data);
+                mg_buf_free(&b);
+                return evaluate(own, cmd, engine, out);
         }
         if (ex.exited)
                 return ex.exit_status == MG_EXIT_REFUSE ? MG_EXIT_REFUSE : MG_EXIT_ALLOW;
         /* Killed (the filter's SIGSYS, or a crash): an internal failure under the site's policy. */
         const mg_eval_opts_t o = eval_opts(own);
         mg_failure_killed(&ex, &err);
-        return mg_failure(MG_MODE_WRAPPER, mg_failure_site_closed(&o), &err);
+        return failure(out, mg_failure_site_closed(&o), &err);
 }
 
 /* After an unparseable command line: was it perhaps a create or run? Then fail_closed applies. */
 static bool maybe_creates(int argc, char *argv[], int first) {
         for (int i = first; i < argc; i++)
-                if (strcmp(argv[i], "create") == 0 || strcmp(argv[i], "run") == 0)
+                if (strcmp(argv[i], "create") == 0 || strcmp(argv[i], "run") == 0 || strcmp(argv[i], "restore") == 0)
                         return true;
         return false;
 }
 
-static int unparseable(const mg_wrapper_own_t *own, int argc, char *argv[], const mg_error_t *perr) {
+static int unparseable(const mg_wrapper_own_t *own, int argc, char *argv[], const mg_error_t *perr,
+                       const mg_rt_out_t *out) {
         mg_error_t err = *perr;
         if (!maybe_creates(argc, argv, own->first))
                 return MG_EXIT_ALLOW; /* not ours to judge: runc will complain about its own syntax */
         const mg_eval_opts_t o = eval_opts(own);
         mg_error_prefix(&err, "cannot read the runc command line");
-        return mg_failure(MG_MODE_WRAPPER, mg_failure_site_closed(&o), &err);
+        return failure(out, mg_failure_site_closed(&o), &err);
+}
+
+/* exec, start, kill, delete and the rest: two reads answer whether runc can run at all now. Only
+ * when it cannot is memgate.conf read (exec_check) and the engine looked up, to say so where
+ * the engine shows it; by default runc runs anyway. Returns MG_EXIT_ALLOW or MG_EXIT_REFUSE. */
+static int budget_check(const mg_wrapper_own_t *own, const mg_runc_cmd_t *cmd) {
+        mg_budget_t b;
+        const char *code = NULL;
+        char why[1024];
+        if (mg_budget_read(env_nonempty("MEMGATE_PROCFS") ?: "/proc", &b) < 0 ||
+            !mg_budget_verdict(&b, cmd->command, &code, why, sizeof(why)))
+                return MG_EXIT_ALLOW;
+
+        const mg_eval_opts_t o = eval_opts(own);
+        mg_conf_t conf;
+        mg_cengine_t engine = mg_cengine_detect("/proc", getppid());
+        if (mg_eval_conf(&o, &conf, NULL) < 0)
+                mg_conf_defaults(&conf);
+        if (conf.exec_check == MG_EXEC_CHECK_OFF)
+                return MG_EXIT_ALLOW;
+        if (!conf.engine_auto)
+                engine = conf.engine;
+        bool refuse = conf.exec_check == MG_EXEC_CHECK_REFUSE;
+
+        mg_rt_out_t out;
+        mg_rt_out_open(&out, cmd, engine);
+        mg_buf_t line = {0};
+        mg_buf_printf(&line, "memgate: %s (%s): %s", refuse ? "refused" : "warning", code, why);
+        /* "error" in the runtime log even as a warning: containerd's shim shows the last error
+         * there when runc then dies, and reads nothing when it does not. */
+        if (line.data)
+                mg_rt_out_line(&out, true, line.data);
+        if (conf.syslog)
+                mg_log_once("memgate-runtime", refuse ? LOG_ERR : LOG_WARNING, "runc %s: %s (%s): %s", cmd->command,
+                            refuse ? "refused" : "warning", code, why);
+        mg_buf_free(&line);
+        mg_rt_out_close(&out);
+        return refuse ? MG_EXIT_REFUSE : MG_EXIT_ALLOW;
+}
+
+/* A line about memgate-runtime itself (no runtime to execute, re-entry), where the engine shows it. */
+static void say(const mg_runc_cmd_t *cmd, mg_buf_t *line) {
+        mg_rt_out_t out;
+        mg_rt_out_open(&out, cmd, mg_cengine_detect("/proc", getppid()));
+        if (line->data)
+                mg_rt_out_line(&out, true, line->data);
+        mg_buf_free(line);
+        mg_rt_out_close(&out);
 }
 
 int main(int argc, char *argv[]) {
@@ -154,23 +236,55 @@ int main(int argc, char *argv[]) {
                 return 2;
         }
 
+        mg_error_t perr = {0};
+        bool parsed = mg_runc_parse(argc, argv, own.first, &cmd, &perr) == 0;
+        if (!parsed)
+                cmd = (mg_runc_cmd_t){.command_index = -1};
+
+        const char *prev = getenv(MG_REENTRY_ENV);
+        if (prev) {
+                mg_buf_t line = {0};
+                mg_buf_printf(&line,
+                              "memgate-runtime: re-entry: another memgate-runtime executed this one as the container "
+                              "runtime \"%s\"; two copies named runc on PATH, or MEMGATE_RUNTIME naming a copy, would "
+                              "execute each other forever: point MEMGATE_RUNTIME or --memgate-runtime=PATH at the real "
+                              "runc",
+                              prev);
+                say(&cmd, &line);
+                return 127;
+        }
+
         if (stat("/proc/self/exe", &self_st) == 0)
                 self = &self_st;
         const char *spec = own.runtime ?: env_nonempty("MEMGATE_RUNTIME") ?: MG_DEFAULT_RUNTIME;
         if (mg_runtime_resolve(spec, getenv("PATH"), self, &runtime, &err) < 0) {
-                mg_stderr_printf("memgate-runtime: cannot find the container runtime: %s (set MEMGATE_RUNTIME or "
-                                 "--memgate-runtime=PATH)\n",
-                                 err.msg);
+                mg_buf_t line = {0};
+                mg_buf_printf(&line, "memgate-runtime: cannot find the container runtime: %s (set MEMGATE_RUNTIME or "
+                              "--memgate-runtime=PATH)", err.msg);
+                say(&cmd, &line);
                 return 127;
         }
 
-        int out = MG_EXIT_ALLOW;
-        if (mg_runc_parse(argc, argv, own.first, &cmd, &err) < 0)
-                out = unparseable(&own, argc, argv, &err);
-        else if (cmd.evaluate)
-                out = evaluate_sandboxed(&own, &cmd);
-        if (out == MG_EXIT_REFUSE)
+        int verdict = MG_EXIT_ALLOW;
+        if (!parsed) {
+                mg_rt_out_t out;
+                mg_rt_out_open(&out, NULL, MG_CENGINE_UNKNOWN);
+                verdict = unparseable(&own, argc, argv, &perr, &out);
+        } else if (cmd.evaluate) {
+                mg_cengine_t engine = mg_cengine_detect("/proc", getppid());
+                mg_rt_out_t out;
+                mg_rt_out_open(&out, &cmd, engine);
+                verdict = evaluate_sandboxed(&own, &cmd, engine, &out);
+                mg_rt_out_close(&out);
+        } else if (cmd.command) {
+                verdict = budget_check(&own, &cmd);
+        }
+        if (verdict == MG_EXIT_REFUSE)
                 return MG_EXIT_REFUSE;
+        if (setenv(MG_REENTRY_ENV, runtime, 1) < 0) {
+                mg_stderr_printf("memgate-runtime: out of memory\n");
+                return 126;
+        }
 
         /* The runtime gets exactly the arguments it would have had, memgate's own options removed. */
         size_t n = (size_t)(argc - own.first);

@@ -88,13 +88,13 @@ int mg_budget_read(const char *procfs, mg_budget_t *ret) {
         return 0;
 }
 
-bool mg_budget_verdict(const mg_budget_t *b, const char *command, char *buf, size_t n) {
+bool mg_budget_verdict(const mg_budget_t *b, const char *command, const char **ret_code, char *buf, size_t n) {
         char x[32], y[32], z[32], w[32];
         if (b->overcommit_memory == 2 && b->commit_limit_kb) {
                 int64_t headroom = (int64_t)b->commit_limit_kb - (int64_t)b->committed_kb;
                 if (headroom < (int64_t)MG_BUDGET_RUNC_COMMIT_KB) {
                         snprintf(buf, n,
-                                 "memgate: warning (commit-exhausted): vm.overcommit_memory=2: Committed_AS is %s of "
+                                 "vm.overcommit_memory=2: Committed_AS is %s of "
                                  "CommitLimit %s, leaving %s%s, but runc %s needs about %s of commit: it will fail "
                                  "with \"fatal error: runtime: out of memory\"; raise vm.overcommit_ratio (or "
                                  "vm.overcommit_kbytes), or stop containers: each one under containerd keeps a "
@@ -103,16 +103,18 @@ bool mg_budget_verdict(const mg_budget_t *b, const char *command, char *buf, siz
                                  mg_fmt_bytes(b->commit_limit_kb * 1024, y, sizeof(y)), headroom < 0 ? "-" : "",
                                  mg_fmt_bytes((uint64_t)(headroom < 0 ? -headroom : headroom) * 1024, z, sizeof(z)),
                                  command, mg_fmt_bytes(MG_BUDGET_RUNC_COMMIT_KB * 1024, w, sizeof(w)));
+                        *ret_code = "commit-exhausted";
                         return true;
                 }
         }
         if (b->have_available && b->available_kb < MG_BUDGET_MIN_AVAILABLE_KB) {
                 snprintf(buf, n,
-                         "memgate: warning (memavailable-zero): MemAvailable is %s while MemFree is %s: runc %s may "
+                         "MemAvailable is %s while MemFree is %s: runc %s may "
                          "die of memory now (\"fatal error: runtime: out of memory\"); run `memgate host` for the "
                          "cause (often vm.min_free_kbytes or a full page cache that cannot be reclaimed) and its fix",
                          mg_fmt_bytes(b->available_kb * 1024, x, sizeof(x)), mg_fmt_bytes(b->free_kb * 1024, y, sizeof(y)),
                          command);
+                *ret_code = "memavailable-zero";
                 return true;
         }
         return false;

@@ -4,6 +4,7 @@
 #include "memgate/outputs/runtime_log.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,13 +16,32 @@ mg_rtlog_format_t mg_rtlog_format_parse(const char *s) {
         return s && strcmp(s, "json") == 0 ? MG_RTLOG_JSON : MG_RTLOG_TEXT;
 }
 
+/* The civil date of a day count since 1970-01-01 (proleptic Gregorian; H. Hinnant's
+ * civil_from_days), so no time zone file is ever read: gmtime_r may initialise the zone. */
+static void civil(int64_t days, int64_t *y, unsigned *m, unsigned *d) {
+        days += 719468;
+        int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+        unsigned doe = (unsigned)(days - era * 146097);
+        unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        unsigned mp = (5 * doy + 2) / 153;
+        *d = doy - (153 * mp + 2) / 5 + 1;
+        *m = mp < 10 ? mp + 3 : mp - 9;
+        *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
 static void rfc3339(mg_buf_t *b, const struct timespec *now) {
-        struct tm tm;
-        time_t t = now->tv_sec;
-        if (!gmtime_r(&t, &tm))
-                tm = (struct tm){.tm_year = 70, .tm_mday = 1};
-        mg_buf_printf(b, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                      tm.tm_hour, tm.tm_min, tm.tm_sec, now->tv_nsec);
+        int64_t t = now->tv_sec, days = t / 86400, secs = t % 86400;
+        if (secs < 0) {
+                secs += 86400;
+                days--;
+        }
+        int64_t y;
+        unsigned m, d;
+        civil(days, &y, &m, &d);
+        long ns = now->tv_nsec >= 0 && now->tv_nsec < 1000000000 ? now->tv_nsec : 0;
+        mg_buf_printf(b, "%04" PRId64 "-%02u-%02uT%02d:%02d:%02d.%09ldZ", y, m, d, (int)(secs / 3600),
+                      (int)(secs / 60 % 60), (int)(secs % 60), ns);
 }
 
 /* JSON string body: '"' and '\' escaped, every byte below 0x20 and DEL as \u00XX. Bytes of 0x80

@@ -141,14 +141,17 @@ Test(engine_model, hints_per_engine) {
 }
 
 Test(engine_model, commit_figures_and_override) {
-        cr_assert_eq(mg_engine_commit(MG_CENGINE_DOCKER, UINT64_MAX).keep_kb, MG_SHIM_COMMIT_KB);
-        cr_assert_eq(mg_engine_commit(MG_CENGINE_CRI, UINT64_MAX).keep_kb, MG_SHIM_COMMIT_KB);
-        cr_assert_eq(mg_engine_commit(MG_CENGINE_PODMAN, UINT64_MAX).keep_kb, 0);
-        cr_assert_null(mg_engine_commit(MG_CENGINE_UNKNOWN, UINT64_MAX).keeper);
-        mg_engine_commit_t c = mg_engine_commit(MG_CENGINE_PODMAN, 2048);
+        cr_assert_eq(mg_engine_commit(MG_CENGINE_DOCKER, false, UINT64_MAX).keep_kb, MG_SHIM_COMMIT_KB);
+        cr_assert_eq(mg_engine_commit(MG_CENGINE_DOCKER, false, UINT64_MAX).growth_kb, MG_SHIM_GROWTH_KB);
+        cr_assert_eq(mg_engine_commit(MG_CENGINE_CRI, false, UINT64_MAX).keep_kb, MG_SHIM_COMMIT_KB);
+        cr_assert_eq(mg_engine_commit(MG_CENGINE_CRI, false, UINT64_MAX).growth_kb, 0, "the pod's shim runs already");
+        cr_assert_eq(mg_engine_commit(MG_CENGINE_CRI, true, UINT64_MAX).growth_kb, MG_SHIM_GROWTH_KB);
+        cr_assert_eq(mg_engine_commit(MG_CENGINE_PODMAN, false, UINT64_MAX).keep_kb, 0);
+        cr_assert_null(mg_engine_commit(MG_CENGINE_UNKNOWN, false, UINT64_MAX).keeper);
+        mg_engine_commit_t c = mg_engine_commit(MG_CENGINE_PODMAN, false, 2048);
         cr_assert_eq(c.keep_kb, 2048);
         cr_assert_not_null(c.keeper);
-        cr_assert_eq(mg_engine_commit(MG_CENGINE_DOCKER, 0).keep_kb, 0);
+        cr_assert_eq(mg_engine_commit(MG_CENGINE_DOCKER, false, 0).keep_kb, 0);
 }
 
 Test(engine_model, starts_that_fit) {
@@ -171,11 +174,13 @@ Test(budget, parses_and_flags_commit) {
         cr_assert_eq(b.available_kb, 3500000);
         cr_assert_eq(b.commit_limit_kb, 5033165);
         char line[1024];
-        cr_assert(mg_budget_verdict(&b, "exec", line, sizeof(line)));
-        cr_assert(strstr(line, "memgate: warning (commit-exhausted): vm.overcommit_memory=2"), "%s", line);
+        const char *code = NULL;
+        cr_assert(mg_budget_verdict(&b, "exec", &code, line, sizeof(line)));
+        cr_assert_str_eq(code, "commit-exhausted");
+        cr_assert(strstr(line, "vm.overcommit_memory=2: Committed_AS is 4.7 GiB of CommitLimit 4.8 GiB, leaving 150 MiB"), "%s", line);
         cr_assert(strstr(line, "runc exec needs about 194 MiB"), "%s", line);
         b.overcommit_memory = 0;
-        cr_assert_not(mg_budget_verdict(&b, "exec", line, sizeof(line)), "mode 0 does not account commit: %s", line);
+        cr_assert_not(mg_budget_verdict(&b, "exec", &code, line, sizeof(line)), "mode 0 does not account commit: %s", line);
 }
 
 Test(budget, memavailable_zero_and_absent) {
@@ -184,13 +189,14 @@ Test(budget, memavailable_zero_and_absent) {
         mg_budget_t b = {.overcommit_memory = 0};
         mg_budget_parse_meminfo(zero, sizeof(zero) - 1, &b);
         char line[1024];
-        cr_assert(mg_budget_verdict(&b, "exec", line, sizeof(line)));
-        cr_assert(strstr(line, "memgate: warning (memavailable-zero): MemAvailable is 0 kB while MemFree is 2.9 GiB"),
-                  "%s", line);
+        const char *code = NULL;
+        cr_assert(mg_budget_verdict(&b, "exec", &code, line, sizeof(line)));
+        cr_assert_str_eq(code, "memavailable-zero");
+        cr_assert(strstr(line, "MemAvailable is 0 kB while MemFree is 2.9 GiB: runc exec may die"), "%s", line);
         mg_budget_t o = {.overcommit_memory = 0};
         mg_budget_parse_meminfo(old, sizeof(old) - 1, &o);
         cr_assert_not(o.have_available);
-        cr_assert_not(mg_budget_verdict(&o, "exec", line, sizeof(line)), "absent MemAvailable is unknown, not zero");
+        cr_assert_not(mg_budget_verdict(&o, "exec", &code, line, sizeof(line)), "absent MemAvailable is unknown, not zero");
 }
 
 Test(budget, this_host_reads) {

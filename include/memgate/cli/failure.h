@@ -13,10 +13,17 @@
 
 #include "memgate/cli/options.h"
 #include "memgate/cli/sandbox.h"
+#include "memgate/util/buf.h"
 #include "memgate/util/error.h"
 
 /* Reports err for mode under fail_closed and returns the exit status (MG_EXIT_*). */
 int mg_failure(mg_mode_t mode, bool fail_closed, const mg_error_t *err);
+
+/* memgate-runtime's part of that, for callers that put the line elsewhere than stderr (the
+ * runtime's --log under containerd): the line without a newline, and the syslog record plus the
+ * exit status. */
+void mg_failure_wrapper_line(bool fail_closed, const mg_error_t *err, mg_buf_t *out);
+int mg_failure_wrapper_log(bool fail_closed, const mg_error_t *err);
 
 /* fail_closed as the site's memgate.conf and the command line set it, for a parent whose confined
  * child could not say (an unreadable memgate.conf counts as fail open). */

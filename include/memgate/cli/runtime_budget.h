@@ -29,8 +29,9 @@ void mg_budget_parse_meminfo(const char *text, size_t len, mg_budget_t *b);
  * cannot be read (then there is nothing to say). */
 int mg_budget_read(const char *procfs, mg_budget_t *ret);
 
-/* When runc would die of memory now: writes one line "memgate: warning (CODE): cause; fix" (no
- * newline) for the runc command `command` into buf and returns true. False when all is well. */
-bool mg_budget_verdict(const mg_budget_t *b, const char *command, char *buf, size_t n);
+/* When runc would die of memory now: sets *ret_code ("commit-exhausted", "memavailable-zero"),
+ * writes "cause; fix" for the runc command `command` into buf and returns true. False when all
+ * is well. */
+bool mg_budget_verdict(const mg_budget_t *b, const char *command, const char **ret_code, char *buf, size_t n);
 
 #endif
