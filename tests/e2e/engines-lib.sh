@@ -38,10 +38,11 @@ wait_for_socket() {
         fail "$what did not create $sock within 60 s"
 }
 
-# The containerd shim puts its sockets below /run/containerd/s whatever the daemon's root is.
+# The containerd shim puts its sockets below /run/containerd/s whatever the daemon's root is,
+# ctr its FIFOs below /run/containerd/fifo, and umount (libmount) may make /run/mount.
 note_shim_dirs() {
         local d
-        for d in /run/containerd /run/containerd/s /run/containerd/fifo; do
+        for d in /run/containerd /run/containerd/s /run/containerd/fifo /run/mount; do
                 [ -e "$d" ] || MG_ENG_SHIM_DIRS+=("$d")
         done
 }

@@ -6,11 +6,17 @@ set -euo pipefail
 
 # crun is left out on purpose: installing it would change podman's default runtime on the host,
 # and the tests only read its state format from a file.
-pkgs=(podman runc busybox-static uidmap jq conmon)
+# docker.io and containerd for the Docker, ctr and CRI tests (their daemons are started by the
+# tests themselves, with private roots; installing them starts nothing without systemd, and the
+# tests never use a system-wide daemon). The CRI client runs on Node with packages from npm.
+pkgs=(podman runc busybox-static uidmap jq conmon docker.io containerd)
 missing=()
 for p in "${pkgs[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# Any node and npm will do (a host may have them from elsewhere); else Debian's.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -eq 0 ]; then
         echo "e2e dependencies present: ${pkgs[*]}"
         exit 0
