@@ -205,6 +205,13 @@ void mg_check_commit(const mg_input_t *in, const mg_heap_t *heap, uint64_t limit
                                                "raise the limit, e.g. sysctl -w vm.overcommit_ratio=%" PRIu64
                                                " (now %" PRIu64 "), add swap, or stop processes that commit memory",
                                                (uint64_t)new_ratio, ratio);
+                        if (e.engine.keep_kb) {
+                                char k[32];
+                                size_t len = strnlen(f->fix, sizeof(f->fix));
+                                snprintf(f->fix + len, sizeof(f->fix) - len,
+                                         " (each running container keeps %s of about %s committed)", e.engine.keeper,
+                                         FMT_KB(e.engine.keep_kb, k));
+                        }
                         mg_ev_u64(f, "overcommit_memory", 2);
                         mg_ev_u64(f, "commit_limit_kb", m->commit_limit_kb);
                         mg_ev_u64(f, "committed_as_kb", m->committed_as_kb);

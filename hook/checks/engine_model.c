@@ -46,7 +46,7 @@ mg_engine_commit_t mg_engine_commit(mg_cengine_t e, bool first_in_pod, uint64_t 
         }
         if (override_kb != MG_ENGINE_COMMIT_AUTO) {
                 c.keep_kb = override_kb;
-                c.keeper = override_kb ? "engine_commit in memgate.conf" : NULL;
+                c.keeper = override_kb ? "the engine's share (engine_commit)" : NULL;
         }
         return c;
 }

@@ -4,7 +4,8 @@
 # containerd of the test's own (tests/e2e/engines-lib.sh): a healthy start runs and is annotated,
 # a warned start runs with the warning kept out of the container's own output, and refusals (a
 # JVM heap above the memory limit; a host with MemAvailable 0) reach the user in `docker run`'s
-# own error, exit status 125, with memgate's line exactly as memgate-runtime words it.
+# own error, exit status 125, with memgate's line exactly as memgate-runtime words it. Last, the
+# strict-overcommit field case of issue 12 on a fixture host (this host's vm.* are not changed).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/engines-lib.sh"
@@ -19,11 +20,23 @@ stage_install "$tmp/stage"
 wrapper=$MG_STAGE_BIN/memgate-runtime
 fx=$MEMGATE_FIXTURES/procfs/host-4g-minfree-2g
 mg_fixture_runtime "$tmp/memgate-fixture" "$wrapper" "$fx"
+# The field case, scaled to the overcommit_memory=2 fixture (CommitLimit 1991680 kB): Committed_AS
+# as memgate sees it at runc create (the new shim's 120-140 MiB already in it). 146 MiB left: the
+# sixth start of the field case, which died of runc's "out of memory"; 276 MiB: the fifth, which
+# ran and left no room for another.
+strict=$MEMGATE_FIXTURES/procfs/host-4g-overcommit2-exhausted
+for left in 146 276; do
+        mkdir -p "$tmp/strict-$left"
+        cp -r "$strict/proc" "$strict/sys" "$tmp/strict-$left/"
+        sed -i "s/^Committed_AS: .*/Committed_AS:    $((1991680 - left * 1024)) kB/" "$tmp/strict-$left/proc/meminfo"
+        mg_fixture_runtime "$tmp/memgate-strict-$left" "$wrapper" "$tmp/strict-$left"
+done
 printf 'engine = docker\n' >"$tmp/docker.conf"
 export MG_ENG_IMAGE=$MG_IMAGE
 
 mg_containerd_start "$tmp"
-mg_dockerd_start "$tmp" memgate="$wrapper" memgate-fixture="$tmp/memgate-fixture"
+mg_dockerd_start "$tmp" memgate="$wrapper" memgate-fixture="$tmp/memgate-fixture" \
+        memgate-strict-146="$tmp/memgate-strict-146" memgate-strict-276="$tmp/memgate-strict-276"
 mg_docker_image "$MG_IMAGE"
 run=("${DOCKER[@]}" run --network none)
 tasks=$tmp/ctrd/state/io.containerd.runtime.v2.task/moby
@@ -110,6 +123,22 @@ expect=$(mg_memgate_lines "$wrapper" "$tmp/docker.conf" 1073741824 X=1 "$fx" | g
 assert_contains "$expect" "memgate: refused (memavailable-zero): MemAvailable is 0 kB while MemFree is 2.9 GiB" \
         "the fixture host's refusal"
 refused "MemAvailable 0 host" memgate-fixture "$expect"
+
+# 5. The field case: with 146 MiB left runc (194 MiB) and the shim's growth cannot be committed.
+expect=$(mg_memgate_lines "$wrapper" "$tmp/docker.conf" 536870912 X=1 "$tmp/strict-146" | grep '^memgate: refused')
+assert_contains "$expect" "memgate: refused (commit-exhausted): vm.overcommit_memory=2: Committed_AS is" "field case"
+assert_contains "$expect" "container runtime 194 MiB + the shim's growth 16 MiB" "field case: the shim is counted"
+refused "strict overcommit, 146 MiB left" memgate-strict-146 "$expect" -m 512m
+#    With 276 MiB left this start fits and runs, warned that no further start will.
+"${run[@]}" -d --name strict --runtime memgate-strict-276 -m 512m "$MG_IMAGE" sleep 600 >/dev/null ||
+        fail "strict overcommit, 276 MiB left: the start was refused"
+b=$(bundle_of strict)
+log "strict overcommit, 276 MiB left: $(jq -c '[.findings[] | {code, message}]' "$b/memgate.json")"
+jq -e '.findings[] | select(.code == "commit-few-starts" and
+        (.message | contains("room for 0 more container starts")) and
+        (.message | contains("a containerd-shim-runc-v2 per container of about 136 MiB")))' "$b/memgate.json" >/dev/null ||
+        fail "strict overcommit, 276 MiB left: no commit-few-starts saying no further start fits"
+"${DOCKER[@]}" rm -f strict >/dev/null
 
 [ -z "$("${DOCKER[@]}" ps -aq)" ] || fail "containers left after --rm runs: $("${DOCKER[@]}" ps -a)"
 log "docker: healthy, warned and refused starts behave as expected"

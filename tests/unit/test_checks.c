@@ -198,6 +198,8 @@ Test(checks, mode2_engine_commit_and_few_starts) {
         const mg_finding_t *f = mg_report_find(&r, "commit-exhausted");
         cr_assert_not_null(f, "Docker: runc + the shim's growth + the user reserve do not fit in 250 MiB");
         cr_assert(strstr(f->message, "container runtime 194 MiB + the shim's growth 16 MiB"), "%s", f->message);
+        cr_assert(strstr(f->fix, "(each running container keeps a containerd-shim-runc-v2 per container of about 136 MiB "
+                                 "committed)"), "%s", f->fix);
         conf.engine = MG_CENGINE_PODMAN;
         eval(false, &r);
         cr_assert_null(mg_report_find(&r, "commit-exhausted"), "podman starts no shim");
