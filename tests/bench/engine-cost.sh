@@ -44,3 +44,35 @@ for i in $(seq 1 "$N"); do
 done
 echo "docker exec true, --runtime memgate: $(stats <"$tmp/exec.memgate")"
 echo "docker exec true, --runtime plain:   $(stats <"$tmp/exec.plain")"
+
+# The same without an engine: memgate-runtime vs runc on one bundle, create (+ delete) and exec.
+b=$tmp/bundle
+root=$tmp/runc-root
+mkdir -p "$b/rootfs/bin" "$b/rootfs/proc" "$b/rootfs/dev" "$b/rootfs/sys"
+cp "$(command -v busybox)" "$b/rootfs/bin/busybox"
+for a in sleep true; do ln -s busybox "$b/rootfs/bin/$a"; done
+(cd "$b" && runc spec)
+jq --arg cg "$MG_ENG_CGROUP/bench" '.process.terminal = false | .process.args = ["sleep", "600"] | .linux.cgroupsPath = $cg' \
+        "$b/config.json" >"$b/c.new" && mv "$b/c.new" "$b/config.json"
+: >"$tmp/create.memgate"; : >"$tmp/create.plain"
+for i in $(seq 1 "$N"); do
+        for rt in memgate plain; do
+                bin=$(command -v runc); [ "$rt" = memgate ] && bin=$wrapper
+                t=$(ms); "$bin" --root "$root" create --bundle "$b" "c-$rt" </dev/null >/dev/null 2>&1
+                echo $(( $(ms) - t )) >>"$tmp/create.$rt"
+                runc --root "$root" delete -f "c-$rt" >/dev/null 2>&1
+        done
+done
+echo "create (runc root of our own), memgate-runtime: $(stats <"$tmp/create.memgate")"
+echo "create (runc root of our own), runc:           $(stats <"$tmp/create.plain")"
+runc --root "$root" run -d --bundle "$b" c-exec </dev/null >/dev/null 2>&1
+: >"$tmp/rexec.memgate"; : >"$tmp/rexec.plain"
+for i in $(seq 1 "$N"); do
+        for rt in memgate plain; do
+                bin=$(command -v runc); [ "$rt" = memgate ] && bin=$wrapper
+                t=$(ms); "$bin" --root "$root" exec c-exec true; echo $(( $(ms) - t )) >>"$tmp/rexec.$rt"
+        done
+done
+runc --root "$root" delete -f c-exec >/dev/null 2>&1
+echo "exec true, memgate-runtime: $(stats <"$tmp/rexec.memgate")"
+echo "exec true, runc:           $(stats <"$tmp/rexec.plain")"
