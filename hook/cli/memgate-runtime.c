@@ -196,7 +196,8 @@ static int budget_check(const mg_wrapper_own_t *own, const mg_runc_cmd_t *cmd) {
                 return MG_EXIT_ALLOW;
         if (!conf.engine_auto)
                 engine = conf.engine;
-        bool refuse = conf.exec_check == MG_EXEC_CHECK_REFUSE;
+        /* Only exec may be refused: kill, delete and the rest are how memory is freed again. */
+        bool refuse = conf.exec_check == MG_EXEC_CHECK_REFUSE && strcmp(cmd->command, "exec") == 0;
 
         mg_rt_out_t out;
         mg_rt_out_open(&out, cmd, engine);

@@ -111,4 +111,9 @@ MEMGATE_PROCFS=$fx/proc "$wrapper" "--memgate-config=$tmp/refuse.conf" --root "$
 [ "$rc" -eq 1 ] || fail "exec_check = refuse: expected exit 1, got $rc"
 assert_not_contains "$(cat "$tmp/out")" EXEC-RAN "exec_check = refuse: runc exec must not run"
 assert_contains "$(cat "$tmp/err")" "memgate: refused (memavailable-zero)" "exec_check = refuse says so"
+# ... but never kill or delete, which are how memory is freed.
+rc=0
+MEMGATE_PROCFS=$fx/proc "$wrapper" "--memgate-config=$tmp/refuse.conf" --root "$root" kill "$id" KILL 2>"$tmp/err" || rc=$?
+[ "$rc" -eq 0 ] || fail "exec_check = refuse must not refuse kill (exit $rc): $(cat "$tmp/err")"
+assert_contains "$(cat "$tmp/err")" "memgate: warning (memavailable-zero)" "kill under exec_check = refuse is warned"
 log "re-entry, relative runtime, runtime log and exec budget behave as expected"

@@ -48,7 +48,7 @@ typedef enum mg_policy {
  * runc now (the cheap budget check). */
 typedef enum mg_exec_check {
         MG_EXEC_CHECK_WARN = 0, /* say why, then run runc anyway */
-        MG_EXEC_CHECK_REFUSE,   /* say why and exit 1 without running runc */
+        MG_EXEC_CHECK_REFUSE,   /* exec only: say why and exit 1 without running runc */
         MG_EXEC_CHECK_OFF,      /* do not look */
 } mg_exec_check_t;
 
