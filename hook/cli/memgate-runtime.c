@@ -26,6 +26,7 @@
 #include "memgate/outputs/stderr.h"
 #include "memgate/outputs/syslog.h"
 #include "memgate/util/buf.h"
+#include "memgate/util/escape.h"
 #include "memgate/util/cleanup.h"
 #include "memgate/util/read.h"
 
@@ -131,8 +132,13 @@ typedef struct eval_job {
 static int evaluate_confined(void *userdata) {
         const eval_job_t *job = userdata;
         mg_error_t err = {0};
-        if (mg_sandbox_enter(&err) < 0)
-                mg_rt_out_line(job->out, false, "memgate: warning: cannot enter the sandbox; evaluating without it");
+        if (mg_sandbox_enter(&err) < 0) {
+                mg_buf_t b = {0};
+                mg_buf_printf(&b, "memgate: warning: %s; evaluating without the sandbox", err.msg);
+                if (b.data)
+                        mg_rt_out_line(job->out, false, b.data);
+                mg_buf_free(&b);
+        }
         return evaluate(job->own, job->cmd, job->engine, job->out);
 }
 
@@ -245,12 +251,12 @@ int main(int argc, char *argv[]) {
         const char *prev = getenv(MG_REENTRY_ENV);
         if (prev) {
                 mg_buf_t line = {0};
-                mg_buf_printf(&line,
-                              "memgate-runtime: re-entry: another memgate-runtime executed this one as the container "
-                              "runtime \"%s\"; two copies named runc on PATH, or MEMGATE_RUNTIME naming a copy, would "
-                              "execute each other forever: point MEMGATE_RUNTIME or --memgate-runtime=PATH at the real "
-                              "runc",
-                              prev);
+                mg_buf_printf(&line, "memgate-runtime: re-entry: another memgate-runtime executed this one as the "
+                                     "container runtime \"");
+                mg_buf_escape_str(&line, prev);
+                mg_buf_printf(&line, "\"; two copies named runc on PATH, or MEMGATE_RUNTIME naming a copy, would "
+                                     "execute each other forever: point MEMGATE_RUNTIME or --memgate-runtime=PATH at "
+                                     "the real runc");
                 say(&cmd, &line);
                 return 127;
         }
@@ -260,8 +266,9 @@ int main(int argc, char *argv[]) {
         const char *spec = own.runtime ?: env_nonempty("MEMGATE_RUNTIME") ?: MG_DEFAULT_RUNTIME;
         if (mg_runtime_resolve(spec, getenv("PATH"), self, &runtime, &err) < 0) {
                 mg_buf_t line = {0};
-                mg_buf_printf(&line, "memgate-runtime: cannot find the container runtime: %s (set MEMGATE_RUNTIME or "
-                              "--memgate-runtime=PATH)", err.msg);
+                mg_buf_printf(&line, "memgate-runtime: cannot find the container runtime: ");
+                mg_buf_escape_str(&line, err.msg); /* it quotes MEMGATE_RUNTIME and PATH */
+                mg_buf_printf(&line, " (set MEMGATE_RUNTIME or --memgate-runtime=PATH)");
                 say(&cmd, &line);
                 return 127;
         }
