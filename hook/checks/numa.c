@@ -120,9 +120,18 @@ void mg_check_numa(const mg_input_t *in, const mg_allowed_t *a, mg_report_t *r) 
                 need_kb > in_low ? mg_fmt_kb(need_kb, y, sizeof(y)) : "", desc, others, odesc);
         if (!f)
                 return;
-        mg_finding_fix(f, "allow more nodes in linux.resources.cpu.mems (e.g. podman run --cpuset-mems=%s,%s), "
-                          "or free memory on node(s) %s (numastat -m shows what holds it)",
-                       ids, others, ids);
+        /* docker and podman take --cpuset-mems; ctr and a pod spec have no such flag. */
+        mg_cengine_t e = in->conf ? in->conf->engine : MG_CENGINE_UNKNOWN;
+        const char *cli = e == MG_CENGINE_DOCKER ? "docker" : e == MG_CENGINE_PODMAN || e == MG_CENGINE_UNKNOWN ? "podman"
+                                                                                                                 : NULL;
+        if (cli)
+                mg_finding_fix(f, "allow more nodes in linux.resources.cpu.mems (e.g. %s run --cpuset-mems=%s,%s), "
+                                  "or free memory on node(s) %s (numastat -m shows what holds it)",
+                               cli, ids, others, ids);
+        else
+                mg_finding_fix(f, "allow more nodes in linux.resources.cpu.mems (nodes %s,%s), or free memory on "
+                                  "node(s) %s (numastat -m shows what holds it)",
+                               ids, others, ids);
         mg_ev_str(f, "allowed_nodes", ids);
         mg_ev_str(f, "source", a->source);
         mg_ev_u64(f, "allowed_free_kb", in_free);

@@ -228,7 +228,13 @@ Test(numa, pinned_to_a_low_node) {
         cr_assert_str_eq(ev(n, "allowed_nodes")->s, "0");
         cr_assert_str_eq(ev(n, "other_nodes")->s, "1");
         cr_assert_eq(ev(n, "allowed_free_kb")->u, 100 * MiB / KiB);
-        cr_assert(strstr(n->fix, "cpuset"), "%s", n->fix);
+        cr_assert(strstr(n->fix, "(e.g. podman run --cpuset-mems=0,1)"), "%s", n->fix);
+        f->conf.engine = MG_CENGINE_DOCKER;
+        n = run(f, "numa-node-low");
+        cr_assert(strstr(n->fix, "(e.g. docker run --cpuset-mems=0,1)"), "%s", n->fix);
+        f->conf.engine = MG_CENGINE_CRI; /* a pod spec has no such field: no command to suggest */
+        n = run(f, "numa-node-low");
+        cr_assert(strstr(n->fix, "linux.resources.cpu.mems (nodes 0,1)") && !strstr(n->fix, " run "), "%s", n->fix);
         fx_free(f);
 }
 
