@@ -32,11 +32,23 @@ for left in 146 276; do
         mg_fixture_runtime "$tmp/memgate-strict-$left" "$wrapper" "$tmp/strict-$left"
 done
 printf 'engine = docker\n' >"$tmp/docker.conf"
+# exec on a starved host, where runc then dies: memgate-runtime sees the MemAvailable-0 fixture
+# only for exec, and "runc" is false(1), which fails without a word, as a runc killed by Go's
+# "fatal error: runtime: out of memory" leaves nothing in the log.
+cat >"$tmp/memgate-starved-exec" <<EOF
+#!/bin/sh
+case " \$* " in
+*" exec "*) MEMGATE_PROCFS=$fx/proc exec $wrapper --memgate-runtime=$(command -v false) "\$@" ;;
+esac
+exec $wrapper "\$@"
+EOF
+chmod 755 "$tmp/memgate-starved-exec"
 export MG_ENG_IMAGE=$MG_IMAGE
 
 mg_containerd_start "$tmp"
 mg_dockerd_start "$tmp" memgate="$wrapper" memgate-fixture="$tmp/memgate-fixture" \
-        memgate-strict-146="$tmp/memgate-strict-146" memgate-strict-276="$tmp/memgate-strict-276"
+        memgate-strict-146="$tmp/memgate-strict-146" memgate-strict-276="$tmp/memgate-strict-276" \
+        memgate-starved-exec="$tmp/memgate-starved-exec"
 mg_docker_image "$MG_IMAGE"
 run=("${DOCKER[@]}" run --network none)
 tasks=$tmp/ctrd/state/io.containerd.runtime.v2.task/moby
@@ -139,6 +151,18 @@ jq -e '.findings[] | select(.code == "commit-few-starts" and
         (.message | contains("a containerd-shim-runc-v2 per container of about 136 MiB")))' "$b/memgate.json" >/dev/null ||
         fail "strict overcommit, 276 MiB left: no commit-few-starts saying no further start fits"
 "${DOCKER[@]}" rm -f strict >/dev/null
+
+# 6. docker exec on a host with MemAvailable 0 whose runc then dies: the user reads why.
+"${run[@]}" -d --name starved --runtime memgate-starved-exec "$MG_IMAGE" sleep 600 >/dev/null ||
+        fail "starved-exec: the start failed"
+rc=0
+"${DOCKER[@]}" exec starved echo EXEC-RAN >"$tmp/out" 2>"$tmp/err" || rc=$?
+log "docker exec on a MemAvailable-0 host: exit $rc: $(cat "$tmp/out" "$tmp/err")"
+[ "$rc" -ne 0 ] || fail "starved-exec: the exec succeeded although its runtime failed"
+# (docker 20.10's exec prints the daemon's error on stdout)
+cat "$tmp/out" "$tmp/err" | grep -q '^OCI runtime exec failed: memgate: warning (memavailable-zero): MemAvailable is 0 kB while MemFree is 2.9 GiB: runc exec may die of memory now' ||
+        fail "starved-exec: docker exec's error does not carry memgate's cause"
+"${DOCKER[@]}" rm -f starved >/dev/null
 
 [ -z "$("${DOCKER[@]}" ps -aq)" ] || fail "containers left after --rm runs: $("${DOCKER[@]}" ps -a)"
 log "docker: healthy, warned and refused starts behave as expected"
