@@ -3,6 +3,7 @@
  * engine detection from real command lines, the per-engine hints and commit figures, and the
  * cheap budget check before exec. */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "memgate/inputs/engine_detect.h"
 #include "memgate/outputs/runtime_log.h"
 #include "memgate/cli/runtime_budget.h"
+#include "memgate/cli/runtime_out.h"
 #include "testutil.h"
 
 static const struct timespec t0 = {.tv_sec = 1700000000, .tv_nsec = 5};
@@ -205,4 +207,98 @@ Test(budget, this_host_reads) {
         cr_assert(b.commit_limit_kb > 0);
         cr_assert(b.overcommit_memory >= 0);
         cr_assert_lt(mg_budget_read("/nonexistent", &b), 0);
+}
+
+/* ---- where memgate-runtime's lines go ---- */
+
+static char *slurp(const char *path) {
+        FILE *f = fopen(path, "r");
+        cr_assert_not_null(f, "%s", path);
+        static char buf[16384];
+        size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+        buf[n] = '\0';
+        fclose(f);
+        return buf;
+}
+
+static void two_refusals_one_warning(mg_report_t *r) {
+        memset(r, 0, sizeof(*r));
+        mg_finding_fix(mg_report_add(r, "watermark-misconfigured", MG_SEV_WARN, "reserve W"), "fix W");
+        mg_finding_fix(mg_report_add(r, "memavailable-zero", MG_SEV_REFUSE, "cause A"), "fix A");
+        mg_finding_fix(mg_report_add(r, "commit-exhausted", MG_SEV_REFUSE, "cause B"), "fix B");
+        mg_report_add(r, "overcommit-always", MG_SEV_INFO, "a note");
+        r->verdict = MG_VERDICT_REFUSE;
+}
+
+/* Under a containerd shim: the log gets the warning, then one error record with every refusal
+ * (the shim shows the last error); stderr, the container's own, gets nothing. */
+Test(runtime_out, shim_writes_the_log_and_not_stderr) {
+        char dir[] = "/tmp/mg-rtout-XXXXXX";
+        cr_assert_not_null(mkdtemp(dir));
+        char logp[256], errp[256];
+        snprintf(logp, sizeof(logp), "%s/log.json", dir);
+        snprintf(errp, sizeof(errp), "%s/stderr", dir);
+        int efd = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        cr_assert_geq(efd, 0);
+        cr_assert_eq(dup2(efd, STDERR_FILENO), STDERR_FILENO);
+        mg_runc_cmd_t cmd = {.log = logp, .log_format = "json"};
+        mg_rt_out_t out;
+        mg_rt_out_open(&out, &cmd, MG_CENGINE_DOCKER);
+        cr_assert_geq(out.log_fd, 0);
+        cr_assert_not(out.to_stderr);
+        mg_report_t r;
+        two_refusals_one_warning(&r);
+        mg_rt_out_findings(&out, &r);
+        mg_rt_out_close(&out);
+        cr_assert_str_eq(slurp(errp), "", "nothing on the container's stderr");
+        char *log = slurp(logp);
+        char *nl = strchr(log, '\n');
+        cr_assert_not_null(nl);
+        *nl = '\0';
+        cr_assert(strstr(log, "{\"level\":\"warning\",\"msg\":\"memgate: warning (watermark-misconfigured): reserve W; "
+                              "fix W\",\"time\":\""), "%s", log);
+        char *second = nl + 1;
+        cr_assert(strstr(second, "{\"level\":\"error\",\"msg\":\"memgate: refused (memavailable-zero): cause A; fix A\\n"
+                                 "memgate: refused (commit-exhausted): cause B; fix B\",\"time\":\""), "%s", second);
+        cr_assert_eq(strchr(second, '\n'), second + strlen(second) - 1, "two records, no more: %s", second);
+        cr_assert_null(strstr(second, "a note"), "notes stay out");
+        tu_rmrf(dir);
+}
+
+/* podman, CRI-O and a person read stderr; a log given as well gets the records too. */
+Test(runtime_out, podman_writes_stderr) {
+        char dir[] = "/tmp/mg-rtout-XXXXXX";
+        cr_assert_not_null(mkdtemp(dir));
+        char logp[256], errp[256];
+        snprintf(logp, sizeof(logp), "%s/oci-log", dir);
+        snprintf(errp, sizeof(errp), "%s/stderr", dir);
+        int efd = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        cr_assert_geq(efd, 0);
+        cr_assert_eq(dup2(efd, STDERR_FILENO), STDERR_FILENO);
+        mg_runc_cmd_t cmd = {.log = logp};
+        mg_rt_out_t out;
+        mg_rt_out_open(&out, &cmd, MG_CENGINE_PODMAN);
+        cr_assert(out.to_stderr);
+        cr_assert_eq(out.format, MG_RTLOG_TEXT);
+        mg_report_t r;
+        two_refusals_one_warning(&r);
+        mg_rt_out_findings(&out, &r);
+        mg_rt_out_close(&out);
+        cr_assert_str_eq(slurp(errp), "memgate: warning (watermark-misconfigured): reserve W; fix W\n"
+                                      "memgate: refused (memavailable-zero): cause A; fix A\n"
+                                      "memgate: refused (commit-exhausted): cause B; fix B\n");
+        cr_assert(strstr(slurp(logp), " level=error msg=\"memgate: refused (memavailable-zero): cause A; fix A\\n"),
+                  "%s", slurp(logp));
+        tu_rmrf(dir);
+}
+
+/* A shim's log that cannot be opened: stderr is better than nothing. */
+Test(runtime_out, unopenable_log_falls_back_to_stderr) {
+        mg_runc_cmd_t cmd = {.log = "/nonexistent-dir/log.json", .log_format = "json"};
+        mg_rt_out_t out;
+        mg_rt_out_open(&out, &cmd, MG_CENGINE_CRI);
+        cr_assert_lt(out.log_fd, 0);
+        cr_assert(out.to_stderr);
+        mg_rt_out_set_engine(&out, MG_CENGINE_CONTAINERD);
+        cr_assert(out.to_stderr);
 }
