@@ -21,7 +21,7 @@
 void mg_engine_limit_hint(mg_cengine_t e, uint64_t mib, char *buf, size_t n);
 
 /* Measured the same way at each runc command (a recording runtime between shim and runc): at
- * `runc create` the shim already holds 120-140 MiB, and it grows by up to 17 MiB (two more
+ * `runc create` the shim already holds 112-145 MiB, and it grows by up to 17 MiB (two more
  * thread stacks) by the time the container runs. That growth is part of this start. */
 #define MG_SHIM_GROWTH_KB ((uint64_t)16 * 1024)
 
