@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* `memgate explain --format text`: one block per event, then a count by class. */
+#ifndef MEMGATE_OUTPUTS_EXPLAIN_TEXT_H
+#define MEMGATE_OUTPUTS_EXPLAIN_TEXT_H
+
+#include "memgate/checks/explain.h"
+#include "memgate/util.h"
+
+/* Appends the block of one event. */
+void mg_explain_text_event(mg_buf_t *b, const mg_kl_event_t *e, const mg_explanation_t *x);
+/* Appends the closing summary: counts[] is indexed by mg_xclass_t (MG_X_UNKNOWN + 1 entries). */
+void mg_explain_text_summary(mg_buf_t *b, const uint64_t *counts, uint64_t lines);
+
+#endif
