@@ -4,6 +4,8 @@
  * a comm or a cgroup name in a kernel log is whatever bytes a process chose. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>

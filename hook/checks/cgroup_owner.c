@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "memgate/checks/explain.h"
+#include "memgate/checks/cgroup_owner.h"
 
 static bool is_hex_id(const char *s, size_t n) {
         if (n < 12 || n > 64)

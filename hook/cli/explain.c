@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -13,10 +14,12 @@
 
 #include "memgate/checks/explain.h"
 #include "memgate/cli/explain.h"
+#include "memgate/cli/sandbox.h"
 #include "memgate/inputs/kernlog_source.h"
 #include "memgate/oci/explain_json.h"
 #include "memgate/outputs/explain_text.h"
-#include "memgate/sandbox.h"
+#include "memgate/util/buf.h"
+#include "memgate/util/io.h"
 
 enum { EXIT_FOUND = 0, EXIT_NONE = 1, EXIT_ERROR = 2 };
 

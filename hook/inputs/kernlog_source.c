@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "memgate/inputs/kernlog_source.h"
+#include "memgate/util/cleanup.h"
 
 #define KMSG_RECORD_MAX 8192
 #define READ_CHUNK 65536

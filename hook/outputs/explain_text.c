@@ -2,6 +2,8 @@
 /* The text form of `memgate explain`: for each event its class, what the log said (who was
  * killed, which cgroups, the request, the zones) and the cause and fix sentences. */
 #include <inttypes.h>
+#include <stdio.h>
+#include <time.h>
 #include <string.h>
 
 #include "memgate/outputs/explain_text.h"

@@ -5,6 +5,7 @@
 #ifndef MEMGATE_CHECKS_EXPLAIN_H
 #define MEMGATE_CHECKS_EXPLAIN_H
 
+#include "memgate/checks/cgroup_owner.h"
 #include "memgate/inputs/kernlog.h"
 
 typedef enum mg_xclass {
@@ -18,14 +19,6 @@ typedef enum mg_xclass {
         MG_X_UNKNOWN,          /* with the reason */
 } mg_xclass_t;
 
-/* Who a cgroup path belongs to, decoded from the path alone. Empty strings when unknown. */
-typedef struct mg_cg_owner {
-        char engine[16];   /* docker, containerd, podman, cri-o, cri (kubepods, runtime not in the path) */
-        char id[72];       /* the container id as the path spells it */
-        char pod_uid[40];  /* kubepods: the pod UID with dashes */
-        char qos[12];      /* kubepods: guaranteed, burstable, besteffort */
-        bool systemd;      /* the systemd form (.slice/.scope) rather than cgroupfs */
-} mg_cg_owner_t;
 
 typedef struct mg_explanation {
         mg_xclass_t cls;
@@ -41,9 +34,5 @@ typedef struct mg_explanation {
 void mg_explain_event(const mg_kl_event_t *ev, mg_explanation_t *ret);
 /* "cgroup-limit", "parent-limit", ... */
 const char *mg_xclass_code(mg_xclass_t c);
-/* Decodes a cgroup path (v1 or v2, cgroupfs or systemd form); false when no container or pod shows. */
-bool mg_cg_owner_decode(const char *path, mg_cg_owner_t *ret);
-/* "docker container 0123456789ab", "pod 1234-... (burstable)", "" when nothing is known. */
-void mg_cg_owner_describe(const mg_cg_owner_t *o, char *buf, size_t n);
 
 #endif

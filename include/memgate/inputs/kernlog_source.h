@@ -7,7 +7,7 @@
 #define MEMGATE_INPUTS_KERNLOG_SOURCE_H
 
 #include "memgate/inputs/kernlog.h"
-#include "memgate/util.h"
+#include "memgate/util/error.h"
 
 #define MG_KMSG_PATH "/dev/kmsg"
 

@@ -10,11 +10,11 @@
 #include <stdint.h>
 
 #include "memgate/checks/explain.h"
-#include "memgate/util.h"
+#include "memgate/util/error.h"
 
 typedef struct mg_explain_json mg_explain_json_t;
 
-/* Each call returns the next piece of the document in *ret_buf/*ret_len, valid until the next
+/* Each call returns the next piece of the document in ret_buf and ret_len, valid until the next
  * call on j. */
 int mg_explain_json_begin(mg_explain_json_t **ret, const char **ret_buf, size_t *ret_len, mg_error_t *err);
 int mg_explain_json_event(mg_explain_json_t *j, const mg_kl_event_t *e, const mg_explanation_t *x,

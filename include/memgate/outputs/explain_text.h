@@ -4,7 +4,7 @@
 #define MEMGATE_OUTPUTS_EXPLAIN_TEXT_H
 
 #include "memgate/checks/explain.h"
-#include "memgate/util.h"
+#include "memgate/util/buf.h"
 
 /* Appends the block of one event. */
 void mg_explain_text_event(mg_buf_t *b, const mg_kl_event_t *e, const mg_explanation_t *x);
