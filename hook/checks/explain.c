@@ -139,6 +139,21 @@ static void explain_memcg(const mg_kl_event_t *e, mg_explanation_t *x) {
         char u[32], l[32], vic[160], own[180], lown[180];
         const char *limited = e->oom_memcg[0] ? e->oom_memcg : e->stats_memcg;
         victim_text(e, vic, sizeof(vic));
+        if (limited[0] && !e->task_memcg[0] && e->no_killable) {
+                /* no victim, so no oom-kill: line to name the task's cgroup: the limit is the one
+                 * the kernel printed, held by what cannot be killed (tmpfs, kernel memory) */
+                x->cls = MG_X_CGROUP_LIMIT;
+                mg_cg_owner_decode(limited, &x->limit_owner);
+                owner_text(&x->limit_owner, lown, sizeof(lown));
+                say(x->reason, sizeof(x->reason), "the limit of %s, with no process left to kill", limited);
+                say(x->cause, sizeof(x->cause), "The memory cgroup %s%s reached its limit of %s (usage %s) and "
+                    "had no process the OOM killer could kill: what fills it is not process memory (tmpfs "
+                    "files, kernel memory) or its tasks are exempt (oom_score_adj -1000).", limited, lown,
+                    kb(e->limit_kb, l, sizeof(l)), kb(e->usage_kb, u, sizeof(u)));
+                say(x->fix, sizeof(x->fix), "Raise the limit of %s above %s, or free what it holds outside "
+                    "processes (files in its tmpfs mounts, /dev/shm).", limited, l);
+                return;
+        }
         if (!limited[0] || !e->task_memcg[0]) {
                 x->cls = MG_X_UNKNOWN;
                 say(x->reason, sizeof(x->reason), "a memory cgroup OOM, but the lines naming %s were lost%s",
@@ -165,8 +180,19 @@ static void explain_memcg(const mg_kl_event_t *e, mg_explanation_t *x) {
                 say(x->reason, sizeof(x->reason), "the limited cgroup is the task's own (%s)", limited);
                 say(x->cause, sizeof(x->cause), "The memory cgroup %s%s reached its own limit of %s (usage %s%s); "
                     "the kernel killed %s.", limited, own, l, u, fc, vic);
-                say(x->fix, sizeof(x->fix), "Raise the limit of %s above %s, or find what grows in %s: at %s it has "
-                    "no room left.", limited, l, e->task[0] ? e->task : "the workload", l);
+                const mg_cg_owner_t *o = &x->limit_owner;
+                const char *knob = o->pod_uid[0] && o->id[0] ? "the container's resources.limits.memory"
+                                   : o->pod_uid[0]           ? "the pod's memory limits"
+                                   : !strcmp(o->engine, "docker") ? "the container's memory limit (docker run -m)"
+                                   : !strcmp(o->engine, "podman") ? "the container's memory limit (podman run --memory)"
+                                   : o->id[0]                ? "the container's memory limit"
+                                                             : NULL;
+                if (knob)
+                        say(x->fix, sizeof(x->fix), "Raise %s above its %s, or find what grows in %s: at %s it has no "
+                            "room left.", knob, l, e->task[0] ? e->task : "the workload", l);
+                else
+                        say(x->fix, sizeof(x->fix), "Raise the limit of %s above %s, or find what grows in %s: at %s "
+                            "it has no room left.", limited, l, e->task[0] ? e->task : "the workload", l);
         } else if (is_ancestor(limited, e->task_memcg)) {
                 x->cls = MG_X_PARENT_LIMIT;
                 say(x->reason, sizeof(x->reason), "the limit hit is of %s, an ancestor of the task's cgroup %s",

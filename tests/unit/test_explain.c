@@ -191,6 +191,38 @@ Test(explain, lab_commit_refusals_debian_6_1) {
         expect(&G, 2, "commit-refused", "runc:[2:INIT]", 658, NULL, NULL);
 }
 
+Test(explain, lab_v2_parent_limit_6_1) {
+        static const char *const files[] = {"lab-6.1-parent1.log", "lab-6.1-parent2.log"};
+        for (size_t f = 0; f < ELEMENTSOF(files); f++) {
+                parse_fixture(&G, files[f]);
+                cr_assert_eq(G.n, 1, "%s", files[f]);
+                expect(&G, 0, "parent-limit", "mg-mem", -1, "/lab/parent/c1", "/lab/parent");
+                cr_expect_eq(G.ev[0].limit_kb, 262144);
+        }
+}
+
+Test(explain, lab_numa_cpuset_6_1) {
+        parse_fixture(&G, "lab-6.1-numa.log");
+        cr_assert_eq(G.n, 1);
+        expect(&G, 0, "numa-node", "mg-mem", 175, "/lab/numa", NULL);
+        cr_expect_eq(G.ev[0].constraint, MG_KL_CONSTRAINT_CPUSET);
+        cr_expect_str_eq(G.ev[0].mems_allowed, "1");
+}
+
+/* runc init killed in a too-small cgroup, then the same OOM again with nothing left to kill */
+Test(explain, lab_runc_init_floor_6_1) {
+        parse_fixture(&G, "lab-6.1-floor.log");
+        cr_assert_eq(G.n, 10);
+        for (size_t i = 0; i < G.n; i++) {
+                cr_expect_str_eq(cls(&G, i), "cgroup-limit", "event %zu: %s", i, G.x[i].reason);
+                cr_expect_str_eq(G.ev[i].oom_memcg[0] ? G.ev[i].oom_memcg : G.ev[i].stats_memcg, "/lab/floor");
+                if (i % 2 == 0)
+                        cr_expect_str_eq(G.ev[i].task, "runc:[2:INIT]", "event %zu", i);
+                else
+                        cr_expect(G.ev[i].no_killable && G.ev[i].pid < 0, "event %zu", i);
+        }
+}
+
 /* ---- older and other formats, written from the kernel's format strings (README) ---- */
 
 Test(explain, k3_10_syslog_docker) {
