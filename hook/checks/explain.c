@@ -22,6 +22,8 @@
 #include <string.h>
 
 #include "memgate/checks/explain.h"
+#include "memgate/inputs/nodemask.h"
+#include "memgate/util/cleanup.h"
 
 const char *mg_xclass_code(mg_xclass_t c) {
         static const char *const codes[] = {
@@ -54,37 +56,11 @@ static const char *kb(uint64_t v, char *buf, size_t n) {
         return buf;
 }
 
-/* ---- node lists: "0-1,3" into a bitmap of the first 64 nodes ---- */
-static bool nodelist(const char *s, uint64_t *ret) {
-        uint64_t m = 0;
+/* A node list as printed ("0-1,3"); "(null)" and empty mean none was given. */
+static bool nodelist(const char *s, mg_nodemask_t *ret) {
         if (!s || !*s || !strcmp(s, "(null)"))
                 return false;
-        while (*s) {
-                unsigned a = 0, b;
-                if (*s < '0' || *s > '9')
-                        return false;
-                while (*s >= '0' && *s <= '9' && a < 4096)
-                        a = a * 10 + (unsigned)(*s++ - '0');
-                b = a;
-                if (*s == '-') {
-                        s++;
-                        b = 0;
-                        if (*s < '0' || *s > '9')
-                                return false;
-                        while (*s >= '0' && *s <= '9' && b < 4096)
-                                b = b * 10 + (unsigned)(*s++ - '0');
-                }
-                if (b < a || b >= 64)
-                        return false;
-                for (unsigned i = a; i <= b; i++)
-                        m |= 1ull << i;
-                if (*s == ',')
-                        s++;
-                else if (*s)
-                        return false;
-        }
-        *ret = m;
-        return m != 0;
+        return mg_parse_node_list(s, ret) == 0 && mg_nodemask_count(ret) > 0;
 }
 
 static bool zone_counts(const mg_kl_zone_t *z) {
@@ -215,18 +191,20 @@ static void explain_memcg(const mg_kl_event_t *e, mg_explanation_t *x) {
 }
 
 /* The nodes the request could use: mems_allowed for a cpuset, the nodemask for a mempolicy. */
-static bool allowed_nodes(const mg_kl_event_t *e, uint64_t *ret) {
-        uint64_t a = 0, b = 0;
+static bool allowed_nodes(const mg_kl_event_t *e, mg_nodemask_t *ret) {
+        mg_nodemask_t a, b;
         bool ha = nodelist(e->mems_allowed, &a), hb = nodelist(e->nodemask, &b);
-        if (ha && hb)
-                *ret = a & b;
-        else if (ha)
+        if (ha && hb) {
+                for (size_t i = 0; i < ELEMENTSOF(a.bits); i++)
+                        a.bits[i] &= b.bits[i];
+                *ret = a;
+        } else if (ha)
                 *ret = a;
         else if (hb)
                 *ret = b;
         else
                 return false;
-        return *ret != 0;
+        return mg_nodemask_count(ret) > 0;
 }
 
 /* Sums free above min over zones inside/outside the allowed nodes. */
@@ -236,13 +214,13 @@ typedef struct zsum {
         const mg_kl_zone_t *worst; /* an allowed zone below min, the one furthest below */
 } zsum_t;
 
-static zsum_t zone_sums(const mg_kl_event_t *e, uint64_t allowed) {
+static zsum_t zone_sums(const mg_kl_event_t *e, const mg_nodemask_t *allowed) {
         zsum_t s = {0};
         for (size_t i = 0; i < e->nzones; i++) {
                 const mg_kl_zone_t *z = &e->zones[i];
                 if (!zone_counts(z))
                         continue;
-                bool in = z->node < 64 && (allowed >> z->node & 1);
+                bool in = mg_nodemask_test(allowed, z->node);
                 if (in) {
                         s.in_n++;
                         s.in_free += z->free_kb;
@@ -263,10 +241,10 @@ static zsum_t zone_sums(const mg_kl_event_t *e, uint64_t allowed) {
 }
 
 static bool explain_numa(const mg_kl_event_t *e, mg_explanation_t *x, const char *vic) {
-        uint64_t allowed = 0;
+        mg_nodemask_t allowed;
         bool have_allowed = allowed_nodes(e, &allowed);
         bool by_constraint = e->constraint == MG_KL_CONSTRAINT_CPUSET || e->constraint == MG_KL_CONSTRAINT_MEMORY_POLICY;
-        zsum_t s = have_allowed ? zone_sums(e, allowed) : (zsum_t){0};
+        zsum_t s = have_allowed ? zone_sums(e, &allowed) : (zsum_t){0};
         bool by_zones = have_allowed && s.out_ok > 0 && (s.in_short > 0 || e->kind == MG_KL_OOM);
         if (!by_constraint && !(e->constraint == MG_KL_CONSTRAINT_UNSEEN && by_zones))
                 return false;

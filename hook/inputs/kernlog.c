@@ -40,21 +40,11 @@
 #define _GNU_SOURCE
 #include <string.h>
 
-#include "kernlog-internal.h"
+#include "kernlog_fields.h"
+#include "kernlog_scan.h"
+#include "memgate/inputs/kernlog.h"
 
 #define DONE_LINGER 64 /* lines a finished OOM event waits for its oom_reaper line */
-
-const char *mg_kl_kind_name(mg_kl_kind_t k) {
-        switch (k) {
-        case MG_KL_OOM:
-                return "oom-kill";
-        case MG_KL_ALLOC_FAIL:
-                return "allocation-failure";
-        case MG_KL_COMMIT:
-                return "commit-refused";
-        }
-        return "?";
-}
 
 void mg_kl_init(mg_kl_parser_t *p, mg_kl_emit_fn emit, void *userdata) {
         memset(p, 0, sizeof(*p));
@@ -93,17 +83,11 @@ static int new_event(mg_kl_parser_t *p, mg_kl_kind_t kind, bool start_seen, cons
                 emit_slot(p, slot);
         }
         mg_kl_event_t *e = &p->open[slot];
-        memset(e, 0, sizeof(*e));
-        e->kind = kind;
+        mg_kl_event_reset(e, kind);
         e->seq = ++p->nevents;
         e->first_line = e->last_line = p->lineno;
         e->time = *t;
         e->start_seen = start_seen;
-        e->invoker_pid = e->pid = e->uid = e->score = -1;
-        e->order = -1;
-        e->usage_kb = e->limit_kb = e->failcnt = e->swap_usage_kb = e->swap_limit_kb = MG_KL_U64_UNSET;
-        e->total_vm_kb = e->anon_rss_kb = e->file_rss_kb = e->shmem_rss_kb = MG_KL_U64_UNSET;
-        e->commit_bytes = MG_KL_U64_UNSET;
         p->used[slot] = true;
         p->idle[slot] = 0;
         return slot;
@@ -134,210 +118,6 @@ static mg_kl_event_t *oom_event(mg_kl_parser_t *p, const mg_kl_time_t *t, int *s
         return &p->open[i];
 }
 
-static void copy_span(char *dst, size_t cap, kl_span_t v) { kl_copy(dst, cap, v.p, v.n); }
-
-/* The comm before a marker: everything from the start of the text, or its last word when the
- * prefix was not one mg_kl_strip_prefix knows and the text is longer than a comm can be. */
-static void comm_before(char *dst, size_t cap, kl_span_t text, const char *marker) {
-        const char *b = text.p;
-        size_t n = (size_t)(marker - b);
-        if (n > 15) {
-                const char *sp = memrchr(b, ' ', n);
-                if (sp) {
-                        n -= (size_t)(sp + 1 - b);
-                        b = sp + 1;
-                }
-        }
-        kl_copy(dst, cap, b, n);
-}
-
-static void parse_gfp(mg_kl_event_t *e, kl_span_t s, const char *key) {
-        const char *k = kl_find(s, key);
-        uint64_t v;
-        const char *q;
-        if (!k || !(q = kl_hex(s, k + strlen(key), &v)))
-                return;
-        e->have_gfp = true;
-        e->gfp_mask = (uint32_t)v;
-        if (q < s.p + s.n && *q == '(') {
-                const char *close = memchr(q, ')', (size_t)(s.p + s.n - q));
-                if (close)
-                        kl_copy(e->gfp_flags, sizeof(e->gfp_flags), q + 1, (size_t)(close - q - 1));
-        }
-}
-
-static void parse_mems(mg_kl_event_t *e, kl_span_t s) {
-        kl_span_t v;
-        if (!e->cpuset[0] && kl_list_value(s, "cpuset=", &v)) {
-                /* "comm cpuset=NAME mems_allowed=LIST" (3.10-4.18): NAME ends at " mems_allowed=" */
-                const char *m = kl_find(v, " mems_allowed=");
-                copy_span(e->cpuset, sizeof(e->cpuset), m ? (kl_span_t){v.p, (size_t)(m - v.p)} : v);
-        }
-        if (!e->mems_allowed[0] && kl_list_value(s, "mems_allowed=", &v))
-                copy_span(e->mems_allowed, sizeof(e->mems_allowed), v);
-}
-
-static mg_kl_constraint_t constraint_of(kl_span_t v) {
-        static const struct {
-                const char *name;
-                mg_kl_constraint_t c;
-        } names[] = {
-                {"CONSTRAINT_NONE", MG_KL_CONSTRAINT_NONE},
-                {"CONSTRAINT_CPUSET", MG_KL_CONSTRAINT_CPUSET},
-                {"CONSTRAINT_MEMORY_POLICY", MG_KL_CONSTRAINT_MEMORY_POLICY},
-                {"CONSTRAINT_MEMCG", MG_KL_CONSTRAINT_MEMCG},
-        };
-        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-                if (v.n == strlen(names[i].name) && !memcmp(v.p, names[i].name, v.n))
-                        return names[i].c;
-        return MG_KL_CONSTRAINT_OTHER;
-}
-
-/* A number in a list value, after the spaces of a "%5d" (4.19). */
-static void list_i64(kl_span_t v, int64_t *ret) {
-        const char *q = v.p;
-        int64_t n;
-        while (q < v.p + v.n && *q == ' ')
-                q++;
-        if (kl_i64(v, q, &n))
-                *ret = n;
-}
-
-static void on_summary(mg_kl_event_t *e, kl_span_t s) {
-        kl_span_t v;
-        if (kl_list_value(s, "constraint=", &v)) {
-                e->constraint = constraint_of(v);
-                copy_span(e->constraint_name, sizeof(e->constraint_name), v);
-                if (e->constraint == MG_KL_CONSTRAINT_MEMCG)
-                        e->memcg_oom = true;
-        }
-        if (kl_list_value(s, "nodemask=", &v))
-                copy_span(e->nodemask, sizeof(e->nodemask), v);
-        parse_mems(e, s);
-        if (kl_list_value(s, "oom_memcg=", &v)) {
-                copy_span(e->oom_memcg, sizeof(e->oom_memcg), v);
-                e->memcg_oom = true;
-        }
-        if (kl_find(s, ",global_oom"))
-                e->global_oom = true;
-        if (kl_list_value(s, "task_memcg=", &v))
-                copy_span(e->task_memcg, sizeof(e->task_memcg), v);
-        if (kl_list_value(s, "task=", &v))
-                copy_span(e->task, sizeof(e->task), v);
-        if (kl_list_value(s, "pid=", &v))
-                list_i64(v, &e->pid);
-        if (kl_list_value(s, "uid=", &v))
-                list_i64(v, &e->uid);
-}
-
-/* "Killed process N (comm) total-vm:..." and the 2.6.32/RHEL 6 "Killed process N, UID U, (comm) ..." */
-static void on_killed(mg_kl_event_t *e, kl_span_t s, const char *k) {
-        kl_span_t rest = kl_from(s, k + strlen("Killed process "));
-        int64_t pid;
-        const char *q = kl_i64(rest, rest.p, &pid);
-        if (q)
-                e->pid = pid;
-        const char *open = kl_find(rest, "(");
-        const char *tvm = kl_find(rest, ") total-vm:");
-        const char *close = tvm ? tvm : kl_find_last(rest, ")");
-        if (open && close && close > open)
-                kl_copy(e->task, sizeof(e->task), open + 1, (size_t)(close - open - 1));
-        kl_span_t tail = tvm ? kl_from(s, tvm) : rest;
-        kl_key_u64(tail, "total-vm:", &e->total_vm_kb);
-        kl_key_u64(tail, "anon-rss:", &e->anon_rss_kb);
-        kl_key_u64(tail, "file-rss:", &e->file_rss_kb);
-        kl_key_u64(tail, "shmem-rss:", &e->shmem_rss_kb);
-        int64_t uid;
-        if (kl_key_i64(tail, "UID:", &uid) || kl_key_i64(rest, "UID ", &uid))
-                e->uid = uid;
-        int64_t adj;
-        if (kl_key_i64(tail, "oom_score_adj:", &adj) && !e->have_oom_score_adj) {
-                e->have_oom_score_adj = true;
-                e->oom_score_adj = (int)adj;
-        }
-        e->end_seen = true;
-}
-
-/* "Node N ZONE free:..." and "Node N ZONE: a*4kB ..." */
-static bool on_node(mg_kl_parser_t *p, kl_span_t s, const char *k) {
-        kl_span_t rest = kl_from(s, k + 5);
-        uint64_t node;
-        const char *q = kl_u64(rest, rest.p, &node);
-        if (!q || node > 4095 || q >= s.p + s.n || *q != ' ')
-                return false;
-        const char *name = q + 1, *end = s.p + s.n, *ne = name;
-        while (ne < end && ne - name < 15 && ((*ne >= 'A' && *ne <= 'Z') || (*ne >= 'a' && *ne <= 'z') ||
-                                              (*ne >= '0' && *ne <= '9')))
-                ne++;
-        if (ne == name || ne >= end)
-                return false;
-        bool zone_line = end - ne > 6 && !memcmp(ne, " free:", 6);
-        bool list_line = end - ne > 2 && ne[0] == ':' && ne[1] == ' ';
-        if (!zone_line && !list_line)
-                return false;
-        int slot = find_open(p, ALLOC_MASK);
-        if (slot < 0)
-                return false;
-        mg_kl_event_t *e = &p->open[slot];
-        mg_kl_zone_t *z = NULL;
-        for (size_t i = 0; i < e->nzones && !z; i++)
-                if (e->zones[i].node == (int)node && strlen(e->zones[i].name) == (size_t)(ne - name) &&
-                    !memcmp(e->zones[i].name, name, (size_t)(ne - name)))
-                        z = &e->zones[i];
-        if (!z) {
-                if (e->nzones >= MG_KL_ZONES_MAX)
-                        return true;
-                z = &e->zones[e->nzones++];
-                memset(z, 0, sizeof(*z));
-                z->node = (int)node;
-                kl_copy(z->name, sizeof(z->name), name, (size_t)(ne - name));
-                z->free_kb = z->min_kb = z->low_kb = z->high_kb = MG_KL_U64_UNSET;
-        }
-        kl_span_t tail = kl_from(s, ne);
-        if (zone_line) {
-                kl_key_u64(tail, " free:", &z->free_kb);
-                kl_key_u64(tail, " min:", &z->min_kb);
-                kl_key_u64(tail, " low:", &z->low_kb);
-                kl_key_u64(tail, " high:", &z->high_kb);
-        } else {
-                /* a*SIZEkB entries, smallest order first; the first size is order 0 */
-                uint64_t size0 = 0;
-                const char *c = ne + 2;
-                z->norders = 0;
-                while (c < end && z->norders < MG_KL_ORDERS) {
-                        uint64_t cnt, size;
-                        const char *star = kl_u64(tail, c, &cnt);
-                        if (!star || star >= end || *star != '*')
-                                break;
-                        const char *kb = kl_u64(tail, star + 1, &size);
-                        if (!kb || size == 0)
-                                break;
-                        if (!size0)
-                                size0 = size;
-                        if (size != size0 << z->norders)
-                                break;
-                        z->blocks[z->norders++] = cnt;
-                        c = kb;
-                        while (c < end && *c != ' ')
-                                c++; /* "kB" */
-                        while (c < end && *c == ' ')
-                                c++;
-                        if (c < end && *c == '(') { /* migrate types "(UME)" */
-                                while (c < end && *c != ')')
-                                        c++;
-                                c++;
-                                while (c < end && *c == ' ')
-                                        c++;
-                        }
-                }
-                z->have_lists = z->norders > 0;
-        }
-        e->last_line = p->lineno;
-        e->lines++;
-        p->idle[slot] = 0;
-        return true;
-}
-
 static void on_text(mg_kl_parser_t *p, kl_span_t s, const mg_kl_time_t *t) {
         const char *k;
         int slot = -1;
@@ -347,13 +127,13 @@ static void on_text(mg_kl_parser_t *p, kl_span_t s, const mg_kl_time_t *t) {
                 close_kind(p, MG_KL_OOM); /* oom_lock: a new report means the last one is over */
                 slot = new_event(p, MG_KL_OOM, true, t);
                 e = &p->open[slot];
-                comm_before(e->invoker, sizeof(e->invoker), s, k);
+                klf_comm_before(e->invoker, sizeof(e->invoker), s, k);
                 kl_span_t tail = kl_from(s, k);
-                parse_gfp(e, tail, "gfp_mask=");
+                klf_gfp(e, tail, "gfp_mask=");
                 kl_span_t v;
                 if (kl_list_value(tail, "nodemask=", &v)) {
                         const char *c = kl_find(v, ", order=");
-                        copy_span(e->nodemask, sizeof(e->nodemask), c ? (kl_span_t){v.p, (size_t)(c - v.p)} : v);
+                        klf_copy_span(e->nodemask, sizeof(e->nodemask), c ? (kl_span_t){v.p, (size_t)(c - v.p)} : v);
                 }
                 int64_t n;
                 if (kl_key_i64(tail, "order=", &n) && n >= 0 && n < 64)
@@ -366,16 +146,16 @@ static void on_text(mg_kl_parser_t *p, kl_span_t s, const mg_kl_time_t *t) {
                 close_kind(p, MG_KL_ALLOC_FAIL);
                 slot = new_event(p, MG_KL_ALLOC_FAIL, true, t);
                 e = &p->open[slot];
-                comm_before(e->invoker, sizeof(e->invoker), s, k);
+                klf_comm_before(e->invoker, sizeof(e->invoker), s, k);
                 kl_span_t tail = kl_from(s, k);
                 int64_t n;
                 if (kl_key_i64(tail, "order:", &n) && n >= 0 && n < 64)
                         e->order = (int)n;
-                parse_gfp(e, tail, "mode:");
+                klf_gfp(e, tail, "mode:");
                 kl_span_t v;
                 if (kl_list_value(tail, "nodemask=", &v))
-                        copy_span(e->nodemask, sizeof(e->nodemask), v);
-                parse_mems(e, tail);
+                        klf_copy_span(e->nodemask, sizeof(e->nodemask), v);
+                klf_mems(e, tail);
         } else if ((k = kl_find(s, "__vm_enough_memory: pid: "))) {
                 slot = new_event(p, MG_KL_COMMIT, true, t);
                 e = &p->open[slot];
@@ -400,7 +180,7 @@ static void on_text(mg_kl_parser_t *p, kl_span_t s, const mg_kl_time_t *t) {
                 e->end_seen = true;
         } else if ((k = kl_find(s, "oom-kill:constraint="))) {
                 e = oom_event(p, t, &slot);
-                on_summary(e, kl_from(s, k));
+                klf_summary(e, kl_from(s, k));
         } else if ((k = kl_find(s, "Task in ")) && kl_find(s, " killed as a result of limit of ")) {
                 e = oom_event(p, t, &slot);
                 const char *m = kl_find(s, " killed as a result of limit of ");
@@ -412,7 +192,7 @@ static void on_text(mg_kl_parser_t *p, kl_span_t s, const mg_kl_time_t *t) {
                         if (lim.n == 4 && !memcmp(lim.p, "host", 4))
                                 e->global_oom = true;
                         else {
-                                copy_span(e->oom_memcg, sizeof(e->oom_memcg), lim);
+                                klf_copy_span(e->oom_memcg, sizeof(e->oom_memcg), lim);
                                 e->memcg_oom = true;
                         }
                 }
@@ -456,7 +236,7 @@ static void on_text(mg_kl_parser_t *p, kl_span_t s, const mg_kl_time_t *t) {
                         e->memcg_oom = true;
                 else if (kl_find((kl_span_t){s.p, (size_t)(k - s.p)}, "Out of memory"))
                         e->global_oom = true;
-                on_killed(e, s, k);
+                klf_killed(e, s, k);
         } else if ((k = kl_find(s, "out of memory: Kill process ")) || (k = kl_find(s, "Out of memory: Kill process "))) {
                 /* 3.10-4.18: "<message>: Kill process N (comm) score S or sacrifice child" */
                 e = oom_event(p, t, &slot);
@@ -493,10 +273,16 @@ static void on_text(mg_kl_parser_t *p, kl_span_t s, const mg_kl_time_t *t) {
                 slot = find_open(p, ALLOC_MASK);
                 if (slot >= 0) {
                         e = &p->open[slot];
-                        parse_mems(e, s);
+                        klf_mems(e, s);
                 }
-        } else if ((k = kl_find(s, "Node ")) && on_node(p, s, k)) {
-                return;
+        } else if ((k = kl_find(s, "Node ")) && klf_node_line(NULL, s, k)) {
+                slot = find_open(p, ALLOC_MASK);
+                if (slot < 0) {
+                        p->lines_skipped++;
+                        return;
+                }
+                e = &p->open[slot];
+                klf_node_line(e, s, k);
         } else if ((slot = find_open(p, ALLOC_MASK)) >= 0 && s.n && s.p[0] == '[') {
                 /* the task table ("[  pid  ]   uid  tgid total_vm ...") keeps its event open */
                 p->idle[slot] = 0;

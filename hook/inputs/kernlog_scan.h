@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Shared by kernlog.c (events) and kernlog_text.c (prefixes, fields): small bounded scanners over
- * a line that is not NUL-terminated. */
-#ifndef MEMGATE_KERNLOG_INTERNAL_H
-#define MEMGATE_KERNLOG_INTERNAL_H
+/* Private to the kernel log parser (hook/inputs/kernlog*.c): small bounded scanners over a line
+ * that is not NUL-terminated. */
+#ifndef MEMGATE_INPUTS_KERNLOG_SCAN_H
+#define MEMGATE_INPUTS_KERNLOG_SCAN_H
 
-#include "memgate/inputs/kernlog.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 /* A piece of a line. */
 typedef struct kl_span {
@@ -31,10 +33,5 @@ bool kl_key_i64(kl_span_t s, const char *key, int64_t *ret);
 void kl_copy(char *dst, size_t cap, const char *p, size_t n);
 /* The value of "key=" in an oom-kill: style list: up to the next ",known=" or the end. */
 bool kl_list_value(kl_span_t s, const char *key, kl_span_t *ret);
-
-/* Timestamps out of a prefix. */
-bool kl_parse_iso(const char *p, size_t n, size_t *used, mg_kl_time_t *t);
-bool kl_parse_ctime(const char *p, size_t n, mg_kl_time_t *t);   /* "Tue Dec  1 16:25:22 2026" */
-bool kl_parse_syslog(const char *p, size_t n, size_t *used);      /* "Dec  1 16:25:22 " (no year) */
 
 #endif
