@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -140,6 +141,16 @@ int mg_explain_parse_since(const char *s, time_t now, time_t *ret) {
         return 0;
 }
 
+typedef struct job {
+        run_t *r;
+        int fd;
+        bool is_kmsg;
+        time_t boot;
+        const char *name;
+} job_t;
+
+static int explain_confined(void *userdata);
+
 static void usage(FILE *f) {
         fputs("Usage: memgate explain [--file FILE|-] [--since WHEN] [--format text|json]\n"
               "Names the cause of every OOM kill, page allocation failure and commit refusal in the\n"
@@ -176,7 +187,6 @@ int mg_cli_explain(int argc, char **argv) {
                 {"help", no_argument, NULL, 'h'},
                 {0},
         };
-        static mg_kl_parser_t parser; /* 4 events of ~10 KiB: static, not on the stack */
         run_t r = {.out_fd = STDOUT_FILENO};
         const char *path = MG_KMSG_PATH;
         int c;
@@ -225,29 +235,52 @@ int mg_cli_explain(int argc, char **argv) {
         tzset(); /* mktime's zone, read before the filter */
         (void)mktime(&(struct tm){.tm_year = 100, .tm_mday = 1});
 
-        /* From here on the process holds its input and its stdout: the parser, the classifier and
-         * the writers run confined, like the hook's evaluation. */
-        if (mg_sandbox_enter(&err) < 0) {
+        /* The parser, the classifier and the writers run in a confined child, like the hook's
+         * evaluation: the parent never reads a byte of the log, and maps a child the filter (or
+         * anything else) killed onto exit status 2. */
+        job_t job = {.r = &r, .fd = fd, .is_kmsg = is_kmsg, .boot = boot,
+                     .name = !strcmp(path, "-") ? "stdin" : path};
+        mg_sandbox_exit_t ex;
+        int rc = mg_sandbox_run(explain_confined, &job, &ex, &err);
+        close(fd);
+        if (rc < 0) {
                 fprintf(stderr, "memgate explain: %s\n", err.msg);
-                close(fd);
                 return EXIT_ERROR;
         }
+        if (!ex.exited) {
+                fprintf(stderr, "memgate explain: the confined parse was killed by signal %d%s\n", ex.signal,
+                        ex.signal == SIGSYS ? " (a system call the seccomp filter does not allow)" : "");
+                return EXIT_ERROR;
+        }
+        return ex.exit_status;
+}
+
+static int explain_confined(void *userdata) {
+        job_t *job = userdata;
+        run_t r = *job->r;
+        mg_error_t err = {0};
+        int fd = job->fd;
+        bool is_kmsg = job->is_kmsg;
+        time_t boot = job->boot;
+        const char *name = job->name;
+        static mg_kl_parser_t parser; /* 4 events of ~10 KiB: static, not on the stack */
+
+        /* defence in depth, as in the hook: a kernel without seccomp still gets the answer */
+        if (mg_sandbox_enter(&err) < 0)
+                fprintf(stderr, "memgate explain: warning: %s; parsing without the sandbox\n", err.msg);
 
         const char *buf;
         size_t n;
         if (r.json) {
                 if (mg_explain_json_begin(&r.j, &buf, &n, &err) < 0) {
                         fprintf(stderr, "memgate explain: %s\n", err.msg);
-                        close(fd);
                         return EXIT_ERROR;
                 }
                 out(&r, buf, n);
         }
         mg_kl_init(&parser, on_event, &r);
         uint64_t lost = 0;
-        int rr = is_kmsg ? mg_kl_read_kmsg(fd, &parser, boot, &lost, &err)
-                         : mg_kl_read_lines(fd, !strcmp(path, "-") ? "stdin" : path, &parser, &err);
-        close(fd);
+        int rr = is_kmsg ? mg_kl_read_kmsg(fd, &parser, boot, &lost, &err) : mg_kl_read_lines(fd, name, &parser, &err);
         mg_kl_finish(&parser);
 
         uint64_t total = 0;
