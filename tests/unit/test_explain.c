@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <yajl/yajl_tree.h>
 
@@ -612,6 +613,19 @@ Test(explain, mode_exit_status_and_json) {
         cr_expect_eq(p.status, 2);
         cr_expect(strstr(p.err, "/nonexistent/kern.log") != NULL);
         tu_proc_free(&p);
+        /* a FIFO nobody writes to: the open does not wait for a writer, the read sees EOF */
+        char *dir = tu_mkdtemp();
+        snprintf(path, sizeof(path), "%s/fifo", dir);
+        cr_assert_eq(mkfifo(path, 0600), 0);
+        run(&p, "--file", path, NULL, NULL, NULL);
+        cr_expect_eq(p.status, 1, "a FIFO without a writer: exit %d, %s", p.status, p.err);
+        tu_proc_free(&p);
+        run(&p, "--file", dir, NULL, NULL, NULL);
+        cr_expect_eq(p.status, 2, "a directory");
+        cr_expect(strstr(p.err, "is a directory") != NULL, "%s", p.err);
+        tu_proc_free(&p);
+        tu_rmrf(dir);
+        free(dir);
         run(&p, "--format", "yaml", NULL, NULL, NULL);
         cr_expect_eq(p.status, 2);
         tu_proc_free(&p);
