@@ -237,14 +237,14 @@ static void on_text(mg_kl_parser_t *p, kl_span_t s, const mg_kl_time_t *t) {
                 else if (kl_find((kl_span_t){s.p, (size_t)(k - s.p)}, "Out of memory"))
                         e->global_oom = true;
                 klf_killed(e, s, k);
-        } else if ((k = kl_find(s, "out of memory: Kill process ")) || (k = kl_find(s, "Out of memory: Kill process "))) {
+        } else if ((k = kl_find(s, ": Kill process ")) && kl_find((kl_span_t){s.p, (size_t)(k - s.p)}, "of memory")) {
                 /* 3.10-4.18: "<message>: Kill process N (comm) score S or sacrifice child" */
                 e = oom_event(p, t, &slot);
                 if (kl_find(s, "Memory cgroup out of memory"))
                         e->memcg_oom = true;
                 else
                         e->global_oom = true;
-                kl_span_t rest = kl_from(s, k + strlen("out of memory: Kill process "));
+                kl_span_t rest = kl_from(s, k + strlen(": Kill process "));
                 int64_t n;
                 if (kl_i64(rest, rest.p, &n))
                         e->pid = n;

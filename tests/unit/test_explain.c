@@ -307,6 +307,27 @@ Test(explain, k6_commit_lines_both_generations) {
         cr_expect_eq(G.ev[1].commit_bytes, 1073741824ull);
 }
 
+/* Forms only some kernels or distributions print. */
+Test(explain, kill_line_variants) {
+        static const char text[] =
+                "Out of memory (oom_kill_allocating_task): Kill process 9 (a b) score 0 or sacrifice child\n"
+                "Killed process 9, UID 679, (a b) total-vm:11017300kB, anon-rss:7152432kB, file-rss:1232kB\n"
+                "<4>1 2026-12-01T16:25:22.661629+00:00 node1 kernel - - - python3 invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0\n"
+                "oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/p,task_memcg=/p/c,task=x,y,pid= 4242,uid=    0\n"
+                "Memory cgroup out of memory: Killed process 4242 (x,y) total-vm:1kB, anon-rss:1kB, file-rss:0kB, shmem-rss:0kB\n";
+        parse_text(&G, text, sizeof(text) - 1);
+        cr_assert_eq(G.n, 2);
+        expect(&G, 0, "host-memory", "a b", 9, NULL, NULL);
+        cr_expect_eq(G.ev[0].uid, 679);
+        cr_expect_eq(G.ev[0].score, 0);
+        cr_expect_eq(G.ev[0].first_line, 1, "the Kill process line opens the event");
+        cr_expect_eq(G.ev[0].anon_rss_kb, 7152432);
+        expect(&G, 1, "parent-limit", "x,y", 4242, "/p/c", "/p");
+        cr_expect_str_eq(G.ev[1].invoker, "python3");
+        cr_expect_eq(G.ev[1].uid, 0);
+        cr_expect(G.ev[1].time.have_wall && G.ev[1].time.wall_utc);
+}
+
 /* ---- the classifier on its own ---- */
 
 static void blank(mg_kl_event_t *e, mg_kl_kind_t kind) {
@@ -438,6 +459,8 @@ Test(explain, prefixes) {
                 {"[Di Dez  1 16:25:22 2026] x", "x"},
                 {"[  +0.000013] x", "x"},
                 {"[  pid  ]   uid  tgid", "[  pid  ]   uid  tgid"}, /* the kernel's table is text, not a prefix */
+                {"Nov 30 02:53:56 server01 kernel: [  818.356493] x", "x"},
+                {"<4>1 2026-12-01T16:25:22.661629+00:00 node1 kernel - - - x", "node1 kernel - - - x"},
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 mg_kl_time_t t;
