@@ -13,6 +13,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "json.h"
+#include "memgate/util/escape.h"
 #include "memgate/oci/explain_json.h"
 
 #ifndef MEMGATE_VERSION

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "memgate/outputs/explain_text.h"
+#include "memgate/util/escape.h"
 
 static const char *kb(uint64_t v, char *buf, size_t n) {
         if (v == MG_KL_U64_UNSET)
@@ -41,7 +42,7 @@ static void owner(mg_buf_t *b, const char *label, const char *path, const mg_cg_
         mg_buf_printf(b, "  %-10s %s%s%s%s\n", label, path, d[0] ? " (" : "", d, d[0] ? ")" : "");
 }
 
-void mg_explain_text_event(mg_buf_t *b, const mg_kl_event_t *e, const mg_explanation_t *x) {
+static void render(mg_buf_t *b, const mg_kl_event_t *e, const mg_explanation_t *x) {
         char a[32], c[32], d[32];
         mg_buf_printf(b, "event %" PRIu64 ": %s (%s; lines %" PRIu64 "-%" PRIu64, e->seq, mg_xclass_code(x->cls),
                       mg_kl_kind_name(e->kind), e->first_line, e->last_line);
@@ -103,6 +104,23 @@ void mg_explain_text_event(mg_buf_t *b, const mg_kl_event_t *e, const mg_explana
         }
         mg_buf_printf(b, "  %-10s %s\n", "cause", x->cause);
         mg_buf_printf(b, "  %-10s %s\n\n", "fix", x->fix);
+}
+
+/* Comms, cgroup names and gfp strings are whatever a process or the log chose: the block is
+ * rendered, then written line by line through the escaper, so a control byte or invalid UTF-8 in
+ * them reaches the terminal as \xNN (the line breaks are the block's own). */
+void mg_explain_text_event(mg_buf_t *b, const mg_kl_event_t *e, const mg_explanation_t *x) {
+        mg_buf_t raw = {0};
+        render(&raw, e, x);
+        for (const char *c = raw.data, *end = raw.data + raw.len; c && c < end;) {
+                const char *nl = memchr(c, '\n', (size_t)(end - c));
+                size_t n = (size_t)((nl ? nl : end) - c);
+                mg_buf_escape(b, c, n);
+                if (nl)
+                        mg_buf_printf(b, "\n");
+                c = nl ? nl + 1 : end;
+        }
+        mg_buf_free(&raw);
 }
 
 void mg_explain_text_summary(mg_buf_t *b, const uint64_t *counts, uint64_t lines) {

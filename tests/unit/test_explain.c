@@ -18,6 +18,7 @@
 #include "memgate/cli/explain.h"
 #include "memgate/inputs/kernlog.h"
 #include "memgate/inputs/kernlog_source.h"
+#include "memgate/outputs/explain_text.h"
 #include "testutil.h"
 
 #define MAXEV 64
@@ -326,6 +327,24 @@ Test(explain, kill_line_variants) {
         cr_expect_str_eq(G.ev[1].invoker, "python3");
         cr_expect_eq(G.ev[1].uid, 0);
         cr_expect(G.ev[1].time.have_wall && G.ev[1].time.wall_utc);
+}
+
+/* A comm and a cgroup name are chosen by whoever runs the process: in the text output their
+ * control bytes and invalid UTF-8 come out escaped, in JSON exactly (as the generator escapes). */
+Test(explain, hostile_names_are_escaped_in_text) {
+        static const char text[] =
+                "oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/x\xc2\x9b" "31m\xff,task_memcg=/x\xc2\x9b" "31m\xff,task=ev\x1b[2Jil,pid=7,uid=0\n"
+                "Memory cgroup out of memory: Killed process 7 (ev\x1b[2Jil) total-vm:1kB, anon-rss:1kB\n";
+        parse_text(&G, text, sizeof(text) - 1);
+        cr_assert_eq(G.n, 1);
+        mg_buf_t b = {0};
+        mg_explain_text_event(&b, &G.ev[0], &G.x[0]);
+        cr_assert_not_null(b.data);
+        for (size_t i = 0; i < b.len; i++)
+                cr_assert(((unsigned char)b.data[i] >= 0x20 && (unsigned char)b.data[i] < 0x7f) || b.data[i] == '\n',
+                          "byte 0x%02x at %zu of: %s", (unsigned char)b.data[i], i, b.data);
+        cr_expect(strstr(b.data, "/x\\xc2\\x9b31m\\xff") != NULL, "%s", b.data);
+        mg_buf_free(&b);
 }
 
 /* ---- the classifier on its own ---- */
