@@ -178,6 +178,16 @@ Test(explain, host_podman_container) {
         cr_expect_eq(G.ev[0].limit_kb, 24576);
 }
 
+Test(explain, host_docker_container) {
+        parse_fixture(&G, "host-6.18-v1-docker.dmesg");
+        cr_assert_eq(G.n, 1);
+        const char *cg = "/docker/3cb7a897371d1ae103869612c2a4819fd41d57fd702ff6afa3b11b594e9cd161";
+        expect(&G, 0, "cgroup-limit", "dd", 29254, cg, cg);
+        cr_expect_str_eq(G.x[0].task_owner.engine, "docker");
+        cr_expect_str_eq(G.x[0].task_owner.id, "3cb7a897371d1ae103869612c2a4819fd41d57fd702ff6afa3b11b594e9cd161");
+        cr_expect(strstr(G.x[0].fix, "docker run -m") != NULL, "%s", G.x[0].fix);
+}
+
 /* ---- the kernel lab's guests ---- */
 
 Test(explain, lab_commit_refusals_debian_6_1) {
