@@ -243,7 +243,7 @@ int mg_explain_json_event(mg_explain_json_t *o, const mg_kl_event_t *e, const mg
         return piece(o, ret_buf, ret_len, err);
 }
 
-int mg_explain_json_end(mg_explain_json_t *o, const uint64_t *counts, uint64_t lines, uint64_t kmsg_lost,
+int mg_explain_json_end(mg_explain_json_t *o, const uint64_t *counts, const mg_kl_parser_t *p, uint64_t kmsg_lost,
                         const char **ret_buf, size_t *ret_len, mg_error_t *err) {
         uint64_t total = 0;
         yajl_gen_clear(o->g);
@@ -255,7 +255,11 @@ int mg_explain_json_end(mg_explain_json_t *o, const uint64_t *counts, uint64_t l
         }
         close_map(o);
         ku64(o, "events_total", total);
-        ku64(o, "lines", lines);
+        open_map(o, "rate_limited");
+        ku64(o, "commit-refused", p->suppressed_commit);
+        ku64(o, "page-allocation-failure", p->suppressed_alloc);
+        close_map(o);
+        ku64(o, "lines", p->lineno);
         ku64(o, "kmsg_records_lost", kmsg_lost);
         close_map(o);
         return piece(o, ret_buf, ret_len, err);

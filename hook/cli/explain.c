@@ -287,12 +287,12 @@ static int explain_confined(void *userdata) {
         for (int k = 0; k <= MG_X_UNKNOWN; k++)
                 total += r.counts[k];
         if (r.json) {
-                if (!r.failed && mg_explain_json_end(r.j, r.counts, parser.lineno, lost, &buf, &n, &r.err) == 0)
+                if (!r.failed && mg_explain_json_end(r.j, r.counts, &parser, lost, &buf, &n, &r.err) == 0)
                         out(&r, buf, n);
                 mg_explain_json_free(r.j);
         } else {
                 mg_buf_t b = {0};
-                mg_explain_text_summary(&b, r.counts, parser.lineno);
+                mg_explain_text_summary(&b, r.counts, &parser);
                 out(&r, b.data, b.len);
                 mg_buf_free(&b);
         }

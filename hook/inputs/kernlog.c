@@ -43,6 +43,7 @@
 #include "kernlog_fields.h"
 #include "kernlog_scan.h"
 #include "memgate/inputs/kernlog.h"
+#include "memgate/util/number.h"
 
 #define DONE_LINGER 64 /* lines a finished OOM event waits for its oom_reaper line */
 
@@ -156,6 +157,20 @@ static void on_text(mg_kl_parser_t *p, kl_span_t s, const mg_kl_time_t *t) {
                 if (kl_list_value(tail, "nodemask=", &v))
                         klf_copy_span(e->nodemask, sizeof(e->nodemask), v);
                 klf_mems(e, tail);
+        } else if ((k = kl_find(s, " callbacks suppressed"))) {
+                uint64_t n = 0;
+                const char *c = k;
+                while (c > s.p && c[-1] >= '0' && c[-1] <= '9')
+                        c--;
+                if (c < k && kl_u64(s, c, &n) && c - s.p >= 2 && c[-1] == ' ' && c[-2] == ':') {
+                        kl_span_t fn = {s.p, (size_t)(c - 2 - s.p)};
+                        if (kl_find(fn, "__vm_enough_memory"))
+                                p->suppressed_commit = mg_sat_add(p->suppressed_commit, n);
+                        else if (kl_find(fn, "warn_alloc"))
+                                p->suppressed_alloc = mg_sat_add(p->suppressed_alloc, n);
+                }
+                p->lines_skipped++;
+                return;
         } else if ((k = kl_find(s, "__vm_enough_memory: pid: "))) {
                 slot = new_event(p, MG_KL_COMMIT, true, t);
                 e = &p->open[slot];

@@ -123,7 +123,8 @@ void mg_explain_text_event(mg_buf_t *b, const mg_kl_event_t *e, const mg_explana
         mg_buf_free(&raw);
 }
 
-void mg_explain_text_summary(mg_buf_t *b, const uint64_t *counts, uint64_t lines) {
+void mg_explain_text_summary(mg_buf_t *b, const uint64_t *counts, const mg_kl_parser_t *p) {
+        uint64_t lines = p->lineno;
         uint64_t total = 0;
         for (int c = 0; c <= MG_X_UNKNOWN; c++)
                 total += counts[c];
@@ -136,4 +137,8 @@ void mg_explain_text_summary(mg_buf_t *b, const uint64_t *counts, uint64_t lines
                 sep = ", ";
         }
         mg_buf_printf(b, "\n");
+        if (p->suppressed_commit || p->suppressed_alloc)
+                mg_buf_printf(b, "the kernel's rate limit left out %" PRIu64 " more commit refusal%s and %" PRIu64
+                              " more page allocation failure%s (\"callbacks suppressed\")\n", p->suppressed_commit,
+                              p->suppressed_commit == 1 ? "" : "s", p->suppressed_alloc, p->suppressed_alloc == 1 ? "" : "s");
 }

@@ -49,11 +49,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         mg_kl_feed(&p, s, size);
         mg_kl_finish(&p);
         if (json) {
-                if (mg_explain_json_end(json, counts, p.lineno, 0, &buf, &n, &err) < 0)
+                if (mg_explain_json_end(json, counts, &p, 0, &buf, &n, &err) < 0)
                         __builtin_trap();
                 mg_explain_json_free(json);
                 json = NULL;
         }
+        mg_buf_t b = {0};
+        mg_explain_text_summary(&b, counts, &p);
+        mg_buf_free(&b);
         mg_cg_owner_t o;
         char path[512];
         size_t k = size < sizeof(path) - 1 ? size : sizeof(path) - 1;

@@ -201,6 +201,8 @@ Test(explain, lab_commit_refusals_debian_6_1) {
         }
         expect(&G, 0, "commit-refused", "runc", 511, NULL, NULL);
         expect(&G, 2, "commit-refused", "runc:[2:INIT]", 658, NULL, NULL);
+        cr_expect_eq(P.suppressed_commit, 67 + 98, "the two \"callbacks suppressed\" lines");
+        cr_expect_eq(P.suppressed_alloc, 0);
 }
 
 Test(explain, lab_v2_parent_limit_6_1) {

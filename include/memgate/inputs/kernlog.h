@@ -27,6 +27,9 @@ typedef struct mg_kl_parser {
         uint64_t lineno;
         uint64_t nevents;
         uint64_t lines_skipped;        /* lines no event wanted */
+        /* "__vm_enough_memory: N callbacks suppressed", "warn_alloc: N callbacks suppressed": the
+         * kernel's rate limit left out N more messages of that kind (lib/ratelimit.c) */
+        uint64_t suppressed_commit, suppressed_alloc;
         mg_kl_emit_fn emit;
         void *userdata;
 } mg_kl_parser_t;

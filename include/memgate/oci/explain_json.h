@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "memgate/checks/explain.h"
+#include "memgate/inputs/kernlog.h"
 #include "memgate/util/error.h"
 
 typedef struct mg_explain_json mg_explain_json_t;
@@ -20,7 +21,7 @@ int mg_explain_json_begin(mg_explain_json_t **ret, const char **ret_buf, size_t 
 int mg_explain_json_event(mg_explain_json_t *j, const mg_kl_event_t *e, const mg_explanation_t *x,
                           const char **ret_buf, size_t *ret_len, mg_error_t *err);
 /* counts[] is indexed by mg_xclass_t. */
-int mg_explain_json_end(mg_explain_json_t *j, const uint64_t *counts, uint64_t lines, uint64_t kmsg_lost,
+int mg_explain_json_end(mg_explain_json_t *j, const uint64_t *counts, const mg_kl_parser_t *p, uint64_t kmsg_lost,
                         const char **ret_buf, size_t *ret_len, mg_error_t *err);
 void mg_explain_json_free(mg_explain_json_t *j);
 
