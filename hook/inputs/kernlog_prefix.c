@@ -168,6 +168,10 @@ size_t mg_kl_strip_prefix(const char *line, size_t len, mg_kl_time_t *t) {
                                 i++;
                         continue;
                 }
+                if (*p == '>') { /* a quoted mail or forum post: "> [  204.308148] Task in ..." */
+                        i++;
+                        continue;
+                }
                 if (*p == '<') { /* <4> syslog priority */
                         size_t k = 1;
                         while (k < n && k < 5 && p[k] >= '0' && p[k] <= '9')

@@ -491,6 +491,7 @@ Test(explain, prefixes) {
                 {"[  +0.000013] x", "x"},
                 {"[  pid  ]   uid  tgid", "[  pid  ]   uid  tgid"}, /* the kernel's table is text, not a prefix */
                 {"Nov 30 02:53:56 server01 kernel: [  818.356493] x", "x"},
+                {"> > [  204.308148] x", "x"},
                 {"<4>1 2026-12-01T16:25:22.661629+00:00 node1 kernel - - - x", "node1 kernel - - - x"},
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
