@@ -275,6 +275,17 @@ Test(explain, k4_14_numa_without_constraint_line) {
         cr_expect(strstr(G.x[0].cause, "node 1 Normal free 42.6 MiB") != NULL, "%s", G.x[0].cause);
 }
 
+/* An OOM (not just a failure) of order 3 with hundreds of MiB free: the victim is not the asker */
+Test(explain, k4_9_oom_of_fragmentation) {
+        parse_fixture(&G, "k4.9-global-order3-fragmentation.dmesg");
+        cr_assert_eq(G.n, 1);
+        expect(&G, 0, "fragmentation", "php-fpm7.0", 8790, NULL, NULL);
+        cr_expect_str_eq(G.ev[0].invoker, "nginx");
+        cr_expect_eq(G.ev[0].order, 3);
+        cr_expect_str_eq(G.ev[0].nodemask, "0");
+        cr_expect(G.ev[0].reaped);
+}
+
 Test(explain, k5_4_journalctl_host_wide) {
         parse_fixture(&G, "k5.4-global-host-journalctl.log");
         cr_assert_eq(G.n, 1);
