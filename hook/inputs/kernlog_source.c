@@ -11,6 +11,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -31,6 +33,12 @@ int mg_kl_open(const char *path, int *ret_fd, bool *ret_is_kmsg, mg_error_t *err
                 if (fd < 0)
                         return mg_error_set(err, -errno, "stdin: %s", strerror(errno));
         } else {
+                /* /proc/kmsg is syslog's: reading it takes the messages away from the system logger
+                 * and blocks when they run out. Never that one. */
+                char real[PATH_MAX];
+                if (realpath(path, real) && !strcmp(real, "/proc/kmsg"))
+                        return mg_error_set(err, -EPERM, "\"%s\": reading /proc/kmsg would take the kernel's "
+                                            "messages from the system logger; /dev/kmsg (the default) does not", path);
                 fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
                 if (fd < 0)
                         return mg_error_set(err, -errno, "\"%s\": %s", path, strerror(errno));

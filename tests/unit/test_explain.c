@@ -692,6 +692,10 @@ Test(explain, mode_exit_status_and_json) {
         tu_proc_free(&p);
         tu_rmrf(dir);
         free(dir);
+        run(&p, "--file", "/proc/kmsg", NULL, NULL, NULL);
+        cr_expect_eq(p.status, 2, "/proc/kmsg is refused, never read");
+        cr_expect(strstr(p.err, "system logger") != NULL, "%s", p.err);
+        tu_proc_free(&p);
         run(&p, "--format", "yaml", NULL, NULL, NULL);
         cr_expect_eq(p.status, 2);
         tu_proc_free(&p);
