@@ -215,6 +215,16 @@ Test(explain, lab_v2_parent_limit_6_1) {
         }
 }
 
+Test(explain, lab_v2_memcg_and_mode0_commit_6_1) {
+        parse_fixture(&G, "lab-6.1-memcg-v2.log");
+        cr_assert_eq(G.n, 1);
+        expect(&G, 0, "cgroup-limit", "mg-mem", 300, "/lab/memcg", "/lab/memcg");
+        cr_expect_eq(G.ev[0].limit_kb, 65536);
+        parse_fixture(&G, "lab-6.1-commit-mode0.log");
+        cr_assert_eq(G.n, 1);
+        expect(&G, 0, "commit-refused", "java", 2470, NULL, NULL);
+}
+
 Test(explain, lab_numa_cpuset_6_1) {
         parse_fixture(&G, "lab-6.1-numa.log");
         cr_assert_eq(G.n, 1);
