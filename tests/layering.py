@@ -29,7 +29,7 @@ import sys
 STAGES = ["util", "inputs", "workload", "models", "checks", "outputs", "evaluate", "cli"]
 RANK = {s: i for i, s in enumerate(STAGES)}
 # oci/ is the only place that knows yajl; it reads OCI documents (inputs) and writes them (outputs).
-OCI_EMIT = {"annotate", "report", "report_json"}
+OCI_EMIT = {"annotate", "report", "report_json", "explain_json"}
 MAX_LINES = 500
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "memgate/cli/explain.h"
 #include "memgate/cli/modes.h"
 
 #ifndef MEMGATE_VERSION
@@ -16,6 +17,8 @@ static void usage(FILE *f) {
               "       memgate check     --bundle DIR [options] evaluate a bundle before any container exists\n"
               "       memgate host      [options]          evaluate the host alone, with the kernel model\n"
               "       memgate precreate [options]          podman precreate: annotate the config on stdin\n"
+              "       memgate explain   [--file FILE|-] [--since WHEN] [--format text|json]\n"
+              "                                          name the cause of each OOM kill in the kernel log\n"
               "\n"
               "Options:\n"
               "  --procfs DIR            read /proc from DIR (default /proc)\n"
@@ -115,14 +118,28 @@ static int parse_args(int argc, char **argv, mg_options_t *o, const char **ret_c
                 }
         }
         if (optind >= argc)
-                return usage_error("%s", "a command is required: hook, check, host or precreate");
+                return usage_error("%s", "a command is required: hook, check, host, precreate or explain");
         if (optind + 1 < argc)
                 return usage_error("unexpected argument \"%s\"", argv[optind + 1]);
         *ret_cmd = argv[optind];
         return -1; /* go on */
 }
 
+/* explain has options of its own (--file, --since): it parses the whole command line itself. */
+static bool is_explain(int argc, char **argv) {
+        for (int i = 1; i < argc; i++) {
+                if (!strcmp(argv[i], "--"))
+                        return false;
+                if (!strcmp(argv[i], "explain"))
+                        return i == 1 || (strcmp(argv[i - 1], "--file") && strcmp(argv[i - 1], "--since") &&
+                                          strcmp(argv[i - 1], "--format"));
+        }
+        return false;
+}
+
 int main(int argc, char **argv) {
+        if (is_explain(argc, argv))
+                return mg_cli_explain(argc, argv);
         mg_options_t o = {.eval.roots = {.procfs = "/proc", .sysfs = "/sys"}, .format = MG_FORMAT_TEXT};
         const char *cmd = NULL;
         int r = parse_args(argc, argv, &o, &cmd);
@@ -147,5 +164,5 @@ int main(int argc, char **argv) {
                 o.mode = MG_MODE_HOST;
                 return mg_mode_host(&o);
         }
-        return usage_error("unknown command \"%s\": expected hook, check, host or precreate", cmd);
+        return usage_error("unknown command \"%s\": expected hook, check, host, precreate or explain", cmd);
 }

@@ -13,7 +13,7 @@ secs=${1:?usage: run-fuzzers.sh SECONDS [BUILD_DIR] [TARGET...]}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${2:-$src/build-fuzz}
 [ $# -ge 2 ] && shift 2 || shift $#
-targets=${*:-state config conf meminfo zoneinfo buddyinfo cgroup heap shell}
+targets=${*:-state config conf meminfo zoneinfo buddyinfo cgroup heap shell kernlog}
 peer=${MEMGATE_PEER:-$src/tests/fixtures/peer}
 fix=$src/tests/fixtures
 corpus=$build/fuzz-corpus
@@ -42,6 +42,7 @@ seed_files zoneinfo zoneinfo
 seed_files buddyinfo buddyinfo
 seed_files cgroup cgroup memory.max memory.limit_in_bytes 'cpuset.mems*' 'cpuset.effective_mems'
 seed_files conf '*.conf'
+seed_files kernlog '*.dmesg' '*.dmesg-T*' '*.kmsg' 'k*.log' 'lab-*.log' '*.lineno.txt'
 seed_text conf 'policy = warn\nfail_closed = yes\nallow_opt_out = no\n# comment\n'
 seed_text conf 'runtime_reserve = 64M\njvm_threads = 50\njvm_thread_stack = 1M\njvm_gc_percent = 5\n'
 seed_text conf 'overcommit_heuristic = legacy\nwatermark_warn_percent = 25\nsyslog = off\nwrite_report = on\n'
@@ -49,6 +50,8 @@ seed_text cgroup '0::/machine.slice/libpod-abc.scope\n'
 seed_text cgroup '12:memory:/docker/abc\n11:cpuset,cpu:/x\n1:name=systemd:/user.slice\n'
 seed_text cgroup 'machine.slice:libpod:abc'
 seed_text cgroup '0-3,8,10-11'
+seed_text kernlog 'x invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=3, oom_score_adj=0\nNode 0 Normal free:9kB min:5kB\nNode 0 Normal: 1*4kB 0*8kB 0*16kB 0*32kB = 4kB\noom-kill:constraint=CONSTRAINT_CPUSET,nodemask=0-1,cpuset=/a,mems_allowed=1,global_oom,task_memcg=/a/b,task=x,y,pid=1,uid=0\nOut of memory: Killed process 1 (x) total-vm:1kB, anon-rss:1kB\n'
+seed_text kernlog '6,1,2,-;Task in /kubepods/pod1/x killed as a result of limit of /kubepods/pod1\nmemory: usage 1kB, limit 1kB, failcnt 1\n__vm_enough_memory: pid: 1, comm: a, b, bytes: 9 not enough memory for the allocation\n'
 seed_text heap 'java\n-Xmx800m\n-XX:MaxRAMPercentage=75\n-jar\napp.jar\n\nJAVA_TOOL_OPTIONS=-Xms64m -Xss512k\n_JAVA_OPTIONS=-Xmx1g\n'
 seed_text heap 'sh\n-c\nexec java $JAVA_OPTS -Xmx${HEAP:-512m} -jar app.jar\n\nJAVA_OPTS=-XX:MaxRAM=2g\nHEAP=700m\n'
 seed_text heap 'node\n--max-old-space-size=4096\nserver.js\n\nNODE_OPTIONS=--max-old-space-size=2048\n'
