@@ -1,8 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* The one bounded reader. Nothing it is handed can make it wait: a path is looked at before it is
+ * opened and only a regular file is opened (open(2) of a FIFO without a writer blocks forever, and
+ * opening a device can act: a tape rewinds, a watchdog arms); the open itself is O_NONBLOCK, so a
+ * file swapped for a FIFO between the look and the open still cannot block it. An fd that is a
+ * pipe by design (stdin) is read either against a deadline (mg_read_fd_until, in a process that
+ * may poll) or under a watchdog that kills the reader (the confined child, cli/sandbox.c). */
+#define _GNU_SOURCE
 #include "memgate/util/read.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +19,49 @@
 
 #include "memgate/util/cleanup.h"
 
-int mg_read_fd(int fd, const char *name, size_t cap, char **ret_buf, size_t *ret_len, mg_error_t *err) {
+const char *mg_file_type_name(mode_t mode) {
+        switch (mode & S_IFMT) {
+        case S_IFREG:
+                return "regular file";
+        case S_IFDIR:
+                return "directory";
+        case S_IFLNK:
+                return "symbolic link";
+        case S_IFIFO:
+                return "FIFO";
+        case S_IFSOCK:
+                return "socket";
+        case S_IFCHR:
+                return "character device";
+        case S_IFBLK:
+                return "block device";
+        default:
+                return "file of unknown type";
+        }
+}
+
+/* Waits until fd is readable or the deadline passes (-ETIME). */
+static int wait_readable(int fd, uint64_t deadline, const char *name, mg_error_t *err) {
+        if (deadline == MG_DEADLINE_NONE)
+                return 0;
+        for (;;) {
+                struct pollfd p = {.fd = fd, .events = POLLIN};
+                int left = mg_deadline_left_ms(deadline);
+                int r = left == 0 ? 0 : poll(&p, 1, left);
+                if (r > 0)
+                        return 0; /* readable, at EOF, or in error: read() says which */
+                if (r == 0)
+                        return mg_error_set(err, -ETIME, "%s: nothing more arrived before the deadline", name);
+                if (errno != EINTR)
+                        return mg_error_set(err, -errno, "%s: poll failed: %s", name, strerror(errno));
+        }
+}
+
+int mg_read_fd_until(int fd, const char *name, size_t cap, uint64_t deadline, char **ret_buf, size_t *ret_len,
+                     mg_error_t *err) {
         struct stat st;
         size_t size = 4096, len = 0;
+        int r;
 
         if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
                 if ((uint64_t)st.st_size > cap)
@@ -39,15 +87,24 @@ int mg_read_fd(int fd, const char *name, size_t cap, char **ret_buf, size_t *ret
                         buf = n;
                         size = nsize;
                 }
-                ssize_t r = read(fd, buf + len, size - len);
-                if (r < 0) {
+                if ((r = wait_readable(fd, deadline, name, err)) < 0) {
+                        buf[len] = '\0'; /* what did arrive, for a caller that passes it on */
+                        *ret_buf = TAKE_PTR(buf);
+                        if (ret_len)
+                                *ret_len = len;
+                        return r;
+                }
+                ssize_t n = read(fd, buf + len, size - len);
+                if (n < 0) {
                         if (errno == EINTR)
                                 continue;
+                        if (errno == EAGAIN && deadline != MG_DEADLINE_NONE)
+                                continue; /* an O_NONBLOCK pipe someone else drained first */
                         return mg_error_set(err, -errno, "%s: read failed: %s", name, strerror(errno));
                 }
-                if (r == 0)
+                if (n == 0)
                         break;
-                len += (size_t)r;
+                len += (size_t)n;
         }
         if (len > cap)
                 return mg_error_set(err, -EFBIG, "%s: larger than the %zu byte limit", name, cap);
@@ -60,19 +117,39 @@ int mg_read_fd(int fd, const char *name, size_t cap, char **ret_buf, size_t *ret
         return 0;
 }
 
+int mg_read_fd(int fd, const char *name, size_t cap, char **ret_buf, size_t *ret_len, mg_error_t *err) {
+        return mg_read_fd_until(fd, name, cap, MG_DEADLINE_NONE, ret_buf, ret_len, err);
+}
+
+static int not_regular(mg_error_t *err, const char *path, mode_t mode) {
+        if (S_ISDIR(mode))
+                return mg_error_set(err, -EISDIR, "%s: is a directory", path);
+        if (S_ISLNK(mode))
+                return mg_error_set(err, -ELOOP, "%s: is a symbolic link, not followed", path);
+        return mg_error_set(err, -EINVAL, "%s: is a %s, not a regular file: not opened (reading it could block)", path,
+                            mg_file_type_name(mode));
+}
+
 int mg_read_file_at(int dirfd, const char *path, size_t cap, bool nofollow, char **ret_buf, size_t *ret_len,
                     mg_error_t *err) {
-        _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | (nofollow ? O_NOFOLLOW : 0));
+        struct stat pre, st;
+
+        /* Look first: only a regular file is opened at all. */
+        if (fstatat(dirfd, path, &pre, nofollow ? AT_SYMLINK_NOFOLLOW : 0) < 0)
+                return mg_error_set(err, -errno, "%s: %s", path, strerror(errno));
+        if (!S_ISREG(pre.st_mode))
+                return not_regular(err, path, pre.st_mode);
+
+        _cleanup_close_ int fd = openat(dirfd, path,
+                                        O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0));
         if (fd < 0)
                 return mg_error_set(err, -errno, "%s: %s", path,
                                     errno == ELOOP && nofollow ? "is a symbolic link, not followed" : strerror(errno));
-        struct stat st;
         if (fstat(fd, &st) < 0)
                 return mg_error_set(err, -errno, "%s: %s", path, strerror(errno));
-        if (S_ISDIR(st.st_mode))
-                return mg_error_set(err, -EISDIR, "%s: is a directory", path);
         if (!S_ISREG(st.st_mode))
-                return mg_error_set(err, -EINVAL, "%s: not a regular file", path);
+                return not_regular(err, path, st.st_mode);
+        if (st.st_dev != pre.st_dev || st.st_ino != pre.st_ino)
+                return mg_error_set(err, -EAGAIN, "%s: replaced while it was being opened", path);
         return mg_read_fd(fd, path, cap, ret_buf, ret_len, err);
 }
-

@@ -5,7 +5,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
+#include "memgate/util/deadline.h"
 #include "memgate/util/error.h"
 
 /* Caps on what memgate will read; every read goes through mg_read_* with one of these. */
@@ -16,10 +19,22 @@
 
 /* Read a whole file (relative to dirfd, AT_FDCWD for plain paths) with a size cap.
  * Handles st_size == 0 (/proc), refuses embedded NUL bytes and files larger than cap
- * (-EFBIG). The buffer is NUL terminated. O_NOFOLLOW when nofollow. */
+ * (-EFBIG). The buffer is NUL terminated. O_NOFOLLOW when nofollow (a symlink: -ELOOP).
+ * Never waits: anything but a regular file (a FIFO, a socket, a device) is refused before it is
+ * opened (-EINVAL, -EISDIR), and the open is O_NONBLOCK. */
 int mg_read_file_at(int dirfd, const char *path, size_t cap, bool nofollow, char **ret_buf, size_t *ret_len,
                     mg_error_t *err);
-/* Same for an already open fd (stdin). */
+/* Same for an already open fd (stdin). Blocks as long as the fd does: use it only where a watchdog
+ * bounds the process (the confined child), or use mg_read_fd_until. */
 int mg_read_fd(int fd, const char *name, size_t cap, char **ret_buf, size_t *ret_len, mg_error_t *err);
+/* Same, but gives up at the deadline (mg_deadline_after; MG_DEADLINE_NONE: never) with -ETIME:
+ * polls before every read, so it suits a pipe held open with no data. On -ETIME, and only then,
+ * *ret_buf and *ret_len hold what did arrive (NUL terminated, unchecked; the caller frees it).
+ * Not for the confined child (poll is outside the seccomp allowlist). */
+int mg_read_fd_until(int fd, const char *name, size_t cap, uint64_t deadline, char **ret_buf, size_t *ret_len,
+                     mg_error_t *err);
+
+/* "regular file", "FIFO", "character device", ...: for messages. */
+const char *mg_file_type_name(mode_t mode);
 
 #endif
