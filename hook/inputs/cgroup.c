@@ -14,6 +14,7 @@
 #include "memgate/inputs/nodemask.h"
 #include "memgate/util/number.h"
 #include "memgate/util/read.h"
+#include "memgate/util/step.h"
 #include "memgate/util/text.h"
 
 void mg_cgroup_free(mg_cgroup_t *cg) {
@@ -205,6 +206,7 @@ int mg_cgroup_from_pid(const mg_roots_t *roots, int64_t pid, mg_cgroup_t **ret, 
                 file = NULL;
                 return mg_error_set(err, -ENOMEM, "out of memory");
         }
+        mg_step("reading %s", file);
         r = mg_read_file_at(AT_FDCWD, file, MG_CAP_PROC, true, &text, &len, err);
         if (r < 0)
                 return r;

@@ -21,6 +21,7 @@
 
 #include "memgate/util/cleanup.h"
 #include "memgate/util/read.h"
+#include "memgate/util/step.h"
 
 void mg_cg_hier_close(mg_cg_hier_t *h) {
         if (h && h->fd >= 0) {
@@ -69,6 +70,7 @@ static int sysfs_open(const mg_roots_t *roots, const char *controller, mg_cg_hie
                 base = NULL;
                 return mg_error_set(err, -ENOMEM, "out of memory");
         }
+        mg_step("looking for the %s cgroup hierarchy under %s", controller, base);
         basefd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (basefd < 0)
                 return mg_error_set(err, -errno, "%s: %s", base, strerror(errno));
@@ -110,6 +112,7 @@ static int sysfs_read(const mg_cg_hier_t *h, const char *path, int cgfd, const c
         size_t len;
         int r;
 
+        mg_step("reading %s%s/%s", h->mount, strcmp(path, "/") == 0 ? "" : path, file);
         r = mg_read_file_at(cgfd, file, 64 * 1024, true, &text, &len, err);
         if (r < 0) {
                 mg_error_prefix(err, "%s%s/%s", h->mount, strcmp(path, "/") == 0 ? "" : path, file);
@@ -141,6 +144,7 @@ static void quiet_logger(void *userdata, int level, const char *fmt, va_list ap)
 
 static int libcgroup_ensure(mg_error_t *err) {
         if (libcgroup_status < 0) {
+                mg_step("libcgroup: reading the cgroup mounts (/proc/mounts, /proc/cgroups)");
                 cgroup_set_logger(quiet_logger, CGROUP_LOG_ERROR, NULL);
                 libcgroup_status = cgroup_init();
                 libcgroup_inits++;
@@ -209,6 +213,7 @@ static int libcgroup_read(const mg_cg_hier_t *h, const char *path, int cgfd, con
                 return mg_error_set(err, -EINVAL, "control file name \"%s\" too long", file);
         snprintf(name, sizeof(name), "%s", file);
 
+        mg_step("reading %s%s/%s", h->mount, strcmp(path, "/") == 0 ? "" : path, file);
         r = cgroup_read_value_begin(h->controller, path, name, &handle, line, (int)sizeof(line));
         if (r != 0 && r != ECGEOF) {
                 int e = r == ECGOTHER ? cgroup_get_last_errno() : 0;

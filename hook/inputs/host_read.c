@@ -20,6 +20,7 @@
 #include "memgate/util/cleanup.h"
 #include "memgate/util/lines.h"
 #include "memgate/util/number.h"
+#include "memgate/util/step.h"
 #include "memgate/util/text.h"
 #include "proc_text.h"
 
@@ -171,7 +172,8 @@ static int read_buddyinfo(const pf_root_t *proc, mg_host_t *h, mg_error_t *err) 
 /* Without an `online` file: the nodeN directories present. */
 static void scan_node_dirs(const pf_root_t *sys, mg_nodemask_t *ret) {
         *ret = (mg_nodemask_t){0};
-        int fd = openat(sys->fd, "devices/system/node", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        mg_step("listing %s/devices/system/node", sys->name);
+        int fd = openat(sys->fd, "devices/system/node", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0)
                 return;
         DIR *d = fdopendir(fd);

@@ -13,6 +13,7 @@
 #include "memgate/inputs/nodemask.h"
 #include "memgate/util/number.h"
 #include "memgate/util/read.h"
+#include "memgate/util/step.h"
 #include "memgate/util/text.h"
 
 bool pf_is_absent(int r) {
@@ -21,6 +22,7 @@ bool pf_is_absent(int r) {
 
 int pf_read(const pf_root_t *root, const char *rel, char **ret_buf, mg_error_t *err) {
         mg_error_t e = { 0 };
+        mg_step("reading %s/%s", root->name, rel);
         int r = mg_read_file_at(root->fd, rel, MG_CAP_PROC, true, ret_buf, NULL, &e);
         if (r < 0) /* mg_read_file_at's message starts with rel: make it "<root>/<rel>: ..." */
                 return mg_error_set(err, r, "%s/%s", root->name, e.msg);
