@@ -16,13 +16,30 @@
  * into a write to /etc/shadow.
  *
  * The exact open flags of the temp file are exported as MG_ATOMIC_TEMP_FLAGS in atomic.h so the
- * seccomp filter can allow openat with exactly these flags and nothing else. */
+ * seccomp filter can allow openat with exactly these flags and nothing else.
+ *
+ * Killed writers leave nothing behind:
+ *  - The temp file being written is registered (with termination signals blocked around its
+ *    creation and its rename, so the registry never names a file that is not ours or no longer
+ *    exists); mg_atomic_discard_temp(), async-signal-safe, removes it. The confined child's
+ *    SIGTERM handler calls it (cli/sandbox.c), and the child gets SIGTERM when its parent dies.
+ *  - A writer holds an OFD write lock on its temp file from creation to rename. Before creating
+ *    its own, a write sweeps the directory for temp files of the same name pattern whose writer is
+ *    gone: it takes a read lock on each, which fails while a live writer holds its write lock and
+ *    succeeds once the writer died (the kernel drops the lock with the last fd, even on SIGKILL).
+ *    A sweeper unlinks only while it holds that read lock. So a writer whose own lock fails after
+ *    the create (a sweeper got there between the create and the lock), or succeeds on a file that
+ *    no longer has a name (the sweeper was quicker still), leaves it and takes another name. So a concurrent writer's
+ *    file is never removed under it, and a SIGKILLed writer's file goes at the next write. Where
+ *    the file system has no OFD locks, only files older than MG_ATOMIC_STALE_NOLOCK_SEC go. */
 #define _GNU_SOURCE
 #include "memgate/outputs/atomic.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -33,10 +50,130 @@
 
 #include "memgate/util/cleanup.h"
 #include "memgate/util/io.h"
+#include "memgate/util/step.h"
 
 /* Room in NAME_MAX for ".", "." and six suffix characters. */
 #define TEMP_EXTRA 8
+#define TEMP_SUFFIX 6
 #define TEMP_ATTEMPTS 64
+
+static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+/* The temp file this process is writing, for mg_atomic_discard_temp(). Written only while the
+ * termination signals are blocked; read by the signal handler only when active. */
+static struct {
+        volatile sig_atomic_t active;
+        int dirfd;
+        char name[NAME_MAX + 1];
+} current = {.dirfd = -1};
+
+void mg_atomic_discard_temp(void) {
+        if (current.active) {
+                current.active = 0;
+                (void)unlinkat(current.dirfd, current.name, 0);
+                mg_step_writing(0);
+        }
+}
+
+static void set_active(int on) {
+        current.active = on;
+        mg_step_writing(on);
+}
+
+/* Termination signals held off around the steps that change what the registry must say. */
+static void hold_signals(sigset_t *old) {
+        sigset_t s;
+        sigemptyset(&s);
+        sigaddset(&s, SIGTERM);
+        sigaddset(&s, SIGINT);
+        sigaddset(&s, SIGHUP);
+        (void)sigprocmask(SIG_BLOCK, &s, old);
+}
+
+static void release_signals(const sigset_t *old) {
+        (void)sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+static int ofd_lock(int fd, short type) {
+        struct flock fl = {.l_type = type, .l_whence = SEEK_SET};
+        return fcntl(fd, F_OFD_SETLK, &fl) < 0 ? -errno : 0;
+}
+
+/* A lock failing because someone holds a conflicting one, not because locks are unsupported. */
+static bool lock_is_held(int r) {
+        return r == -EAGAIN || r == -EACCES;
+}
+
+/* The writer's lock on its fresh temp file. False: a sweeper took the file between the create and
+ * the lock (it holds it, or already unlinked it while holding it): find another name. Without OFD
+ * locks the file is written unlocked and only the age rule protects it. */
+static bool claim_temp(int fd) {
+        int r = ofd_lock(fd, F_WRLCK);
+        if (lock_is_held(r))
+                return false;
+        struct stat st;
+        return r < 0 || fstat(fd, &st) < 0 || st.st_nlink > 0;
+}
+
+/* ".<name>.XXXXXX" with the suffix alphabet of temp_name. */
+static bool is_temp_of(const char *entry, const char *name) {
+        size_t n = strlen(name);
+        if (entry[0] != '.' || strncmp(entry + 1, name, n) != 0 || entry[n + 1] != '.')
+                return false;
+        const char *suffix = entry + n + 2;
+        if (strlen(suffix) != TEMP_SUFFIX)
+                return false;
+        for (size_t i = 0; i < TEMP_SUFFIX; i++)
+                if (!memchr(alphabet, suffix[i], sizeof(alphabet) - 1))
+                        return false;
+        return true;
+}
+
+/* Removes the temp file entry (already known to be a regular file of ours) if its writer is gone.
+ * The read lock is held across the unlink: a writer that created the file but has not locked it
+ * yet fails to lock and gives the name up. */
+static bool remove_if_abandoned(int dirfd, const char *entry, const struct stat *st) {
+        _cleanup_close_ int fd = openat(dirfd, entry, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+        struct stat cur;
+        if (fd < 0 || fstat(fd, &cur) < 0 || cur.st_ino != st->st_ino || cur.st_dev != st->st_dev)
+                return false;
+        int r = ofd_lock(fd, F_RDLCK);
+        if (lock_is_held(r))
+                return false; /* a live writer */
+        if (r < 0) {
+                /* No OFD locks on this file system: only the old ones. */
+                struct timespec now = {0};
+                (void)clock_gettime(CLOCK_REALTIME, &now);
+                if (now.tv_sec - st->st_mtim.tv_sec <= MG_ATOMIC_STALE_NOLOCK_SEC)
+                        return false;
+        }
+        return unlinkat(dirfd, entry, 0) == 0;
+}
+
+int mg_atomic_sweep(int dirfd, const char *name) {
+        int removed = 0;
+        int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                int e = errno;
+                close(fd);
+                return -e;
+        }
+        uid_t me = geteuid();
+        struct dirent *e;
+        while ((e = readdir(d))) {
+                struct stat st;
+                if (!is_temp_of(e->d_name, name) || fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    !S_ISREG(st.st_mode) || st.st_uid != me)
+                        continue; /* only what memgate itself would have made */
+                if (remove_if_abandoned(dirfd, e->d_name, &st))
+                        removed++;
+        }
+        closedir(d);
+        return removed;
+}
 
 static const char *why(int e, const char *name, char *buf, size_t n) {
         switch (e) {
@@ -62,20 +199,19 @@ static int report(mg_error_t *err, int e, const char *name, const char *step) {
 /* A suffix unlikely to collide; collisions only cost a retry since the create is O_EXCL. No
  * getrandom: this runs under the seccomp filter, which keeps its list short. */
 static void temp_name(char *buf, size_t n, const char *name, unsigned attempt) {
-        static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
         static uint64_t counter;
         struct timespec ts = {0};
         (void)clock_gettime(CLOCK_MONOTONIC, &ts);
         uint64_t x = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^ ((uint64_t)getpid() << 40) ^
                      (++counter * 0x9e3779b97f4a7c15ull) ^ attempt;
-        char suffix[7];
-        for (size_t i = 0; i < 6; i++) {
+        char suffix[TEMP_SUFFIX + 1];
+        for (size_t i = 0; i < TEMP_SUFFIX; i++) {
                 x ^= x >> 33;
                 x *= 0xff51afd7ed558ccdull;
                 x ^= x >> 29;
                 suffix[i] = alphabet[x % (sizeof(alphabet) - 1)];
         }
-        suffix[6] = '\0';
+        suffix[TEMP_SUFFIX] = '\0';
         snprintf(buf, n, ".%s.%s", name, suffix);
 }
 
@@ -126,13 +262,28 @@ int mg_write_atomic_at(int dirfd, const char *name, const void *data, size_t len
         } else if (errno != ENOENT)
                 return report(err, errno, name, "stat");
 
+        /* What killed writers left, before adding a file of our own. */
+        (void)mg_atomic_sweep(dirfd, name);
+
         char tmp[NAME_MAX + 1];
         _cleanup_close_ int fd = -1;
+        sigset_t held;
         for (unsigned i = 0; i < TEMP_ATTEMPTS && fd < 0; i++) {
                 temp_name(tmp, sizeof(tmp), name, i);
+                hold_signals(&held);
                 fd = openat(dirfd, tmp, MG_ATOMIC_TEMP_FLAGS, 0600);
-                if (fd < 0 && errno != EEXIST)
-                        return report(err, errno, name, "creating a temporary file");
+                int e = fd < 0 ? errno : 0;
+                if (fd >= 0 && !claim_temp(fd)) {
+                        close(TAKE_FD(fd)); /* the sweeper that took it removes it */
+                        e = EEXIST;
+                } else if (fd >= 0) {
+                        current.dirfd = dirfd;
+                        snprintf(current.name, sizeof(current.name), "%s", tmp);
+                        set_active(1);
+                }
+                release_signals(&held);
+                if (fd < 0 && e != EEXIST)
+                        return report(err, e, name, "creating a temporary file");
         }
         if (fd < 0)
                 return mg_error_set(err, -EEXIST, "cannot write %s: no free temporary name after %d tries", name,
@@ -166,20 +317,24 @@ int mg_write_atomic_at(int dirfd, const char *name, const void *data, size_t len
                 r = -errno;
                 goto fail;
         }
-        step = "close";
-        if (close(TAKE_FD(fd)) < 0 && errno != EINTR) {
-                r = -errno;
-                goto fail;
-        }
+        /* The fd (and its lock) stays open until the rename: a sweeper must not take the file. */
         step = "rename";
+        hold_signals(&held);
         if (renameat(dirfd, tmp, dirfd, name) < 0) {
                 r = -errno;
+                release_signals(&held);
                 goto fail;
         }
+        set_active(0);
+        release_signals(&held);
+        (void)close(TAKE_FD(fd)); /* the new file is in place and its data was fsync'd */
 
         return sync_dir(dirfd, name, err);
 
 fail:
+        hold_signals(&held);
         (void)unlinkat(dirfd, tmp, 0);
+        set_active(0);
+        release_signals(&held);
         return report(err, -r, name, step);
 }

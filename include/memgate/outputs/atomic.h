@@ -15,6 +15,17 @@
 int mg_write_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t default_mode,
                        mg_error_t *err);
 
+/* The temp file of a write in progress, if any, is removed; then nothing is. Async-signal-safe:
+ * for a SIGTERM handler of a process that may be killed mid-write. */
+void mg_atomic_discard_temp(void);
+
+/* Removes the temp files of name's pattern (".<name>.XXXXXX", regular, owned by this user) in
+ * dirfd whose writer is gone: no OFD lock held on them, or, where the file system has no OFD locks,
+ * older than MG_ATOMIC_STALE_NOLOCK_SEC. mg_write_atomic_at calls it before each write. Returns
+ * how many it removed, or a negative errno when the directory cannot be listed. */
+int mg_atomic_sweep(int dirfd, const char *name);
+#define MG_ATOMIC_STALE_NOLOCK_SEC 600 /* twice the longest `deadline` memgate.conf allows */
+
 /* The exact flags the temp file is created with (the seccomp filter allows openat with exactly
  * these, so a confined memgate can create a fresh file but not open an existing one). */
 #define MG_ATOMIC_TEMP_FLAGS (O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
