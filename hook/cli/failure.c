@@ -3,7 +3,9 @@
 #include "memgate/cli/failure.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "memgate/outputs/stderr.h"
@@ -50,14 +52,72 @@ int mg_failure_wrapper_log(bool fail_closed, const mg_error_t *err) {
         return fail_closed ? MG_EXIT_REFUSE : MG_EXIT_ALLOW;
 }
 
-bool mg_failure_site_closed(const mg_eval_opts_t *o) {
+mg_site_t mg_failure_site(const mg_eval_opts_t *o) {
         mg_conf_t conf;
         mg_error_t cerr = {0};
-        return o->fail_closed || (mg_eval_conf(o, &conf, &cerr) == 0 && conf.fail_closed);
+        if (mg_eval_conf(o, &conf, &cerr) < 0)
+                return (mg_site_t){.fail_closed = o->fail_closed, .deadline_ms = MG_DEADLINE_DEFAULT_MS};
+        return (mg_site_t){.fail_closed = conf.fail_closed, .deadline_ms = conf.deadline_ms};
+}
+
+bool mg_failure_site_closed(const mg_eval_opts_t *o) {
+        return mg_failure_site(o).fail_closed;
+}
+
+/* " while reading /proc/zoneinfo", or nothing when the child had not said. */
+static void while_step(const mg_sandbox_exit_t *ex, char *buf, size_t n) {
+        snprintf(buf, n, "%s%s", ex->step[0] ? " while " : "", ex->step);
 }
 
 void mg_failure_killed(const mg_sandbox_exit_t *ex, mg_error_t *err) {
-        mg_error_set(err, -EINTR, "the evaluation was killed by signal %d (%s)%s", ex->signal, strsignal(ex->signal),
+        char w[MG_STEP_MAX + 8];
+        while_step(ex, w, sizeof(w));
+        mg_error_set(err, -EINTR, "the evaluation was killed by signal %d (%s)%s%s", ex->signal, strsignal(ex->signal),
+                     w,
                      ex->signal == SIGSYS ? ": a system call outside memgate's seccomp allowlist, please report it"
                                           : "");
+}
+
+static void duration(uint64_t ms, char *buf, size_t n) {
+        if (ms % 1000 == 0)
+                snprintf(buf, n, "%" PRIu64 " s", ms / 1000);
+        else
+                snprintf(buf, n, "%" PRIu64 " ms", ms);
+}
+
+void mg_failure_unfinished_error(mg_mode_t mode, const mg_site_t *site, const mg_sandbox_exit_t *ex,
+                                  mg_error_t *err) {
+        char d[32];
+        duration(site->deadline_ms, d, sizeof(d));
+        const char *stuck = ex->left_behind ? " (it is stuck in a system call and ends when that returns)" : "";
+        if (ex->parent_signal) {
+                char w[MG_STEP_MAX + 8];
+                while_step(ex, w, sizeof(w));
+                mg_stderr_printf("memgate: stopped by signal %d (%s)%s%s\n", ex->parent_signal,
+                                 strsignal(ex->parent_signal), w, stuck);
+                mg_log_once(mode == MG_MODE_WRAPPER ? "memgate-runtime" : "memgate", LOG_WARNING,
+                            "stopped by signal %d (%s)%s%s", ex->parent_signal, strsignal(ex->parent_signal), w, stuck);
+                mg_sandbox_reraise(ex->parent_signal);
+        }
+        if (ex->timed_out)
+                mg_error_set(err, -ETIME, "the evaluation did not finish within the deadline of %s (memgate.conf "
+                             "deadline); it was %s%s",
+                             d, ex->step[0] ? ex->step : "starting", stuck);
+        else if (!ex->exited)
+                mg_failure_killed(ex, err);
+        else
+                mg_error_set(err, -EIO, "the evaluation ended with status %d", ex->exit_status);
+}
+
+int mg_failure_unfinished(mg_mode_t mode, const mg_site_t *site, const mg_sandbox_exit_t *ex) {
+        mg_error_t err = {0};
+        mg_failure_unfinished_error(mode, site, ex, &err);
+        return mg_failure(mode, site->fail_closed, &err);
+}
+
+void mg_failure_deadline_error(const mg_site_t *site, const char *what, mg_error_t *err) {
+        char d[32];
+        duration(site->deadline_ms, d, sizeof(d));
+        mg_error_set(err, -ETIME, "%s: nothing more arrived within the deadline of %s (memgate.conf deadline)", what,
+                     d);
 }

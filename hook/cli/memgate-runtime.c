@@ -29,6 +29,7 @@
 #include "memgate/util/escape.h"
 #include "memgate/util/cleanup.h"
 #include "memgate/util/read.h"
+#include "memgate/util/step.h"
 
 /* Set in the environment of the runtime memgate-runtime executes, to the path it executed: a
  * memgate-runtime that finds it set was executed by another one (two copies named runc on PATH,
@@ -87,11 +88,13 @@ static int evaluate(const mg_wrapper_own_t *own, const mg_runc_cmd_t *cmd, mg_ce
                 ev->conf.engine = detected;
         mg_rt_out_set_engine(out, ev->conf.engine);
 
-        dirfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        mg_step("opening the bundle %s", bundle);
+        dirfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
         if (dirfd < 0) {
                 mg_error_set(&err, -errno, "cannot open bundle \"%s\": %s", bundle, strerror(errno));
                 goto fail;
         }
+        mg_step("reading %s/config.json", bundle);
         if (mg_read_file_at(dirfd, "config.json", MG_CAP_CONFIG, true, &config, &config_len, &err) < 0) {
                 mg_error_prefix(&err, "bundle \"%s\"", bundle);
                 goto fail;
@@ -104,11 +107,13 @@ static int evaluate(const mg_wrapper_own_t *own, const mg_runc_cmd_t *cmd, mg_ce
                 mg_log_findings("memgate-runtime", cmd->id, &ev->report);
         if (ev->conf.write_report) {
                 mg_report_ctx_t ctx = mg_eval_report_ctx(ev, "wrapper", bundle);
+                mg_step("writing %s/memgate.json", bundle);
                 mg_report_write_bundle(dirfd, &ctx);
         }
         if (ev->report.verdict == MG_VERDICT_REFUSE)
                 return MG_EXIT_REFUSE;
 
+        mg_step("writing %s/config.json", bundle);
         if (mg_oci_add_annotations(config, config_len, "config.json", ev->annotations, ev->nannotations, &annotated,
                                    &annotated_len, &err) < 0 ||
             mg_write_atomic_at(dirfd, "config.json", annotated, annotated_len, 0644, &err) < 0) {
@@ -147,8 +152,10 @@ static int evaluate_sandboxed(const mg_wrapper_own_t *own, const mg_runc_cmd_t *
         eval_job_t job = {.own = own, .cmd = cmd, .engine = engine, .out = out};
         mg_sandbox_exit_t ex = {0};
         mg_error_t err = {0};
+        const mg_eval_opts_t o = eval_opts(own);
+        const mg_site_t site = mg_failure_site(&o);
 
-        if (mg_sandbox_run(evaluate_confined, &job, &ex, &err) < 0) {
+        if (mg_sandbox_run_until(evaluate_confined, &job, mg_deadline_after(site.deadline_ms), &ex, &err) < 0) {
                 mg_buf_t b = {0};
                 mg_buf_printf(&b, "memgate: warning: %s; evaluating in this process", err.msg);
                 if (b.data)
@@ -156,12 +163,12 @@ static int evaluate_sandboxed(const mg_wrapper_own_t *own, const mg_runc_cmd_t *
                 mg_buf_free(&b);
                 return evaluate(own, cmd, engine, out);
         }
-        if (ex.exited)
+        if (mg_sandbox_finished(&ex))
                 return ex.exit_status == MG_EXIT_REFUSE ? MG_EXIT_REFUSE : MG_EXIT_ALLOW;
-        /* Killed (the filter's SIGSYS, or a crash): an internal failure under the site's policy. */
-        const mg_eval_opts_t o = eval_opts(own);
-        mg_failure_killed(&ex, &err);
-        return failure(out, mg_failure_site_closed(&o), &err);
+        /* Killed (the filter's SIGSYS, or a crash), past the deadline, or the wrapper itself was told
+         * to stop (then it dies of that signal and runs nothing): the site's policy. */
+        mg_failure_unfinished_error(MG_MODE_WRAPPER, &site, &ex, &err);
+        return failure(out, site.fail_closed, &err);
 }
 
 /* After an unparseable command line: was it perhaps a create or run? Then fail_closed applies. */

@@ -13,6 +13,7 @@
 #include "memgate/util/cleanup.h"
 #include "memgate/util/number.h"
 #include "memgate/util/read.h"
+#include "memgate/util/step.h"
 #include "memgate/util/text.h"
 
 /* The off-heap defaults. The JVM figures are resident memory at peak (what the cgroup charges), not the
@@ -96,6 +97,7 @@ void mg_conf_defaults(mg_conf_t *c) {
                 .engine_commit_kb = MG_ENGINE_COMMIT_AUTO,
                 .commit_min_starts = 2,
                 .exec_check = MG_EXEC_CHECK_WARN,
+                .deadline_ms = MG_DEADLINE_DEFAULT_MS,
         };
         mg_offheap_defaults(&c->offheap);
 }
@@ -147,6 +149,7 @@ int mg_heuristic_from_name(const char *s, mg_heuristic_t *ret) {
 
 typedef enum {
         K_BOOL, K_SIZE_KB, K_SIZE_B, K_COUNT, K_PERCENT, K_POLICY, K_HEURISTIC, K_ENGINE, K_SIZE_KB_AUTO, K_EXEC_CHECK,
+        K_DURATION_MS,
 } kind_t;
 
 static const struct key {
@@ -169,6 +172,7 @@ static const struct key {
         {"engine_commit", K_SIZE_KB_AUTO, F(engine_commit_kb)},
         {"commit_min_starts", K_COUNT, F(commit_min_starts)},
         {"exec_check", K_EXEC_CHECK, F(exec_check)},
+        {"deadline", K_DURATION_MS, F(deadline_ms)},
         {"jvm_classes", K_COUNT, F(offheap.jvm_classes)},
         {"jvm_threads", K_COUNT, F(offheap.jvm_threads)},
         {"jvm_metaspace_base", K_SIZE_B, F(offheap.jvm_metaspace_base)},
@@ -193,6 +197,24 @@ static int parse_bool(const char *v, bool *ret) {
                 *ret = false;
         else
                 return -EINVAL;
+        return 0;
+}
+
+/* "2s", "500ms", or a bare number of seconds. */
+int mg_parse_duration_ms(const char *v, uint64_t *ret) {
+        size_t n = strlen(v);
+        uint64_t u, scale = 1000;
+        if (n > 2 && strcmp(v + n - 2, "ms") == 0) {
+                n -= 2;
+                scale = 1;
+        } else if (n > 1 && v[n - 1] == 's')
+                n--;
+        int r = mg_parse_u64_n(v, n, &u);
+        if (r < 0)
+                return r;
+        if (mg_mul_u64(u, scale, &u) < 0)
+                return -ERANGE;
+        *ret = u;
         return 0;
 }
 
@@ -262,6 +284,15 @@ static int set_value(mg_conf_t *c, const struct key *k, const char *v, const cha
         case K_EXEC_CHECK:
                 *ret_expect = "warn, refuse or off";
                 return mg_exec_check_from_name(v, (mg_exec_check_t *)p);
+        case K_DURATION_MS:
+                *ret_expect = "a duration from 10ms to 300s, such as 2s or 500ms";
+                r = mg_parse_duration_ms(v, &u);
+                if (r < 0)
+                        return r;
+                if (u < MG_DEADLINE_MIN_MS || u > MG_DEADLINE_MAX_MS)
+                        return -ERANGE;
+                *(uint64_t *)p = u;
+                return 0;
         }
         return -EINVAL;
 }
@@ -322,6 +353,7 @@ int mg_conf_parse(const char *text, const char *name, mg_conf_t *c, mg_error_t *
 
 int mg_conf_load(const char *path, bool must_exist, mg_conf_t *c, mg_error_t *err) {
         _cleanup_free_ char *buf = NULL;
+        mg_step("reading memgate.conf %s", path);
         int r = mg_read_file_at(AT_FDCWD, path, MG_CAP_CONF, false, &buf, NULL, err);
         if (r == -ENOENT && !must_exist)
                 return 0;

@@ -29,7 +29,29 @@ int mg_failure_wrapper_log(bool fail_closed, const mg_error_t *err);
  * child could not say (an unreadable memgate.conf counts as fail open). */
 bool mg_failure_site_closed(const mg_eval_opts_t *o);
 
+/* What the parent of a confined evaluation takes from memgate.conf before the child starts: the
+ * policy for its failures and the deadline. An unreadable memgate.conf gives the defaults (fail
+ * open unless --fail-closed, MG_DEADLINE_DEFAULT_MS); the child reports the error itself. */
+typedef struct mg_site {
+        bool fail_closed;
+        uint64_t deadline_ms;
+} mg_site_t;
+mg_site_t mg_failure_site(const mg_eval_opts_t *o);
+
 /* The error for an evaluation the sandbox saw die. */
 void mg_failure_killed(const mg_sandbox_exit_t *ex, mg_error_t *err);
+
+/* An evaluation that did not finish by itself (!mg_sandbox_finished): past the deadline ("did not
+ * finish within the deadline of 2 s ...; it was reading the state on stdin"), killed, or stopped
+ * because memgate was. Reports it for mode under site's policy and returns the exit status; when
+ * memgate itself got SIGTERM/SIGINT/SIGHUP it prints one line naming the step and dies of that
+ * signal instead. */
+int mg_failure_unfinished(mg_mode_t mode, const mg_site_t *site, const mg_sandbox_exit_t *ex);
+/* The error mg_failure_unfinished reports, for a caller with more to do (precreate passes the
+ * config through); like it, dies of the signal when memgate itself was told to stop. */
+void mg_failure_unfinished_error(mg_mode_t mode, const mg_site_t *site, const mg_sandbox_exit_t *ex,
+                                 mg_error_t *err);
+/* "<what>: nothing more arrived within the deadline of 2 s (memgate.conf deadline)". */
+void mg_failure_deadline_error(const mg_site_t *site, const char *what, mg_error_t *err);
 
 #endif

@@ -72,7 +72,15 @@ typedef struct mg_conf {
         uint64_t engine_commit_kb;     /* kept committed per running container; MG_ENGINE_COMMIT_AUTO */
         uint64_t commit_min_starts;    /* mode 2: warn when fewer further starts fit */
         mg_exec_check_t exec_check;    /* memgate-runtime before exec and other runc commands */
+        uint64_t deadline_ms;          /* the whole run, stdin to the last write; then fail open/closed */
 } mg_conf_t;
+
+/* `deadline`: far above a run's cost (README: 3.6 ms on a quiet host, 20-55 ms on a loaded one),
+ * and it must stay below the hook's `timeout` (whole seconds in the OCI spec) where one is set:
+ * a site with a 1 s hook timeout sets a shorter deadline. */
+#define MG_DEADLINE_DEFAULT_MS 2000u
+#define MG_DEADLINE_MIN_MS 10u
+#define MG_DEADLINE_MAX_MS 300000u
 
 /* Names as memgate.conf and the command line write them ("enforce", "warn"; "auto", "legacy",
  * "modern"); the parsers return -EINVAL for anything else. */
@@ -87,6 +95,9 @@ int mg_exec_check_from_name(const char *s, mg_exec_check_t *ret);
 void mg_conf_defaults(mg_conf_t *c);
 /* The off-heap estimate's documented defaults (see conf.c for where each figure comes from). */
 void mg_offheap_defaults(mg_offheap_params_t *p);
+/* A duration as memgate.conf writes it: "2s", "500ms", or a bare number of seconds; -EINVAL or
+ * -ERANGE. */
+int mg_parse_duration_ms(const char *v, uint64_t *ret);
 /* Parses text; name is used in messages ("memgate.conf:12: unknown key \"foo\""). */
 int mg_conf_parse(const char *text, const char *name, mg_conf_t *c, mg_error_t *err);
 /* Loads a file; when !must_exist a missing file leaves the defaults. */
