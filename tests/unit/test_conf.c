@@ -100,6 +100,7 @@ Test(conf, shipped_example_is_the_defaults) {
         mg_conf_defaults(&d);
         mg_conf_defaults(&c);
         c.offheap.jvm_classes = 1; /* so that "unchanged" is something the file must restore */
+        c.deadline_ms = 1;
         mg_error_t err = {0};
         cr_assert_eq(mg_conf_load(path, true, &c, &err), 0, "%s", err.msg);
 #define SAME(f) cr_assert_eq(c.f, d.f, "memgate.conf.example: %s differs from the default", #f)
@@ -118,6 +119,7 @@ Test(conf, shipped_example_is_the_defaults) {
         SAME(engine_commit_kb);
         SAME(commit_min_starts);
         SAME(exec_check);
+        SAME(deadline_ms);
         SAME(offheap.jvm_classes);
         SAME(offheap.jvm_threads);
         SAME(offheap.jvm_metaspace_base);
