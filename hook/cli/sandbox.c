@@ -38,6 +38,7 @@
 #include <time.h>
 
 #include "memgate/outputs/atomic.h"
+#include "memgate/outputs/stderr.h"
 #include "memgate/util/cleanup.h"
 #include "memgate/util/step.h"
 
@@ -288,7 +289,12 @@ int mg_sandbox_run_until(int (*fn)(void *userdata), void *userdata, uint64_t dea
         } else if (!ex.left_behind && WIFSIGNALED(st))
                 ex.signal = WTERMSIG(st);
         mg_step_read(page, ex.step, sizeof(ex.step));
+        ex.pid = pid;
         *ret = ex;
+        /* What this process says next about a child that got stuck must not get stuck itself
+         * (the child may have filled the stderr pipe). */
+        if (!mg_sandbox_finished(&ex))
+                mg_stderr_bound_wait(GRACE_MS);
 out:
         (void)sigaction(SIGCHLD, &old_chld, NULL);
         (void)sigprocmask(SIG_SETMASK, &old_mask, NULL);

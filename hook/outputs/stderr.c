@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "memgate/outputs/stderr.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <unistd.h>
@@ -10,9 +12,38 @@
 #include "memgate/util/escape.h"
 #include "memgate/util/io.h"
 
+static int bound_ms = -1; /* -1: plain blocking writes */
+
+void mg_stderr_bound_wait(int ms) {
+        bound_ms = ms;
+}
+
+/* Pieces of at most PIPE_BUF: once poll says a pipe has room, a write this size does not block. */
+static void put_bounded(const char *p, size_t len) {
+        while (len > 0) {
+                struct pollfd pf = {.fd = STDERR_FILENO, .events = POLLOUT};
+                int r = poll(&pf, 1, bound_ms);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r <= 0 || !(pf.revents & POLLOUT))
+                        return;
+                ssize_t w = write(STDERR_FILENO, p, len > 4096 ? 4096 : len);
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w <= 0)
+                        return;
+                p += w;
+                len -= (size_t)w;
+        }
+}
+
 static void put(const mg_buf_t *b) {
         /* stderr is best effort: a closed or full pipe must not change the verdict. */
-        if (b->data)
+        if (!b->data)
+                return;
+        if (bound_ms >= 0)
+                put_bounded(b->data, b->len);
+        else
                 (void)mg_write_all(STDERR_FILENO, b->data, b->len);
 }
 

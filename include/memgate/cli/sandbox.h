@@ -41,6 +41,7 @@ typedef struct mg_sandbox_exit {
         int parent_signal; /* SIGTERM, SIGINT or SIGHUP memgate received and passed on to the child */
         bool left_behind;  /* the child could not be reaped even after SIGKILL (stuck in the kernel) */
         char step[MG_STEP_MAX]; /* the child's last step (util/step.h): what it was doing or waiting for */
+        int pid;           /* the child's (still running when left_behind) */
 } mg_sandbox_exit_t;
 
 /* The child finished by itself: exit_status is its answer. */
