@@ -209,6 +209,9 @@ int mg_parse_duration_ms(const char *v, uint64_t *ret) {
                 scale = 1;
         } else if (n > 1 && v[n - 1] == 's')
                 n--;
+        for (size_t i = 0; i < n; i++)
+                if (!isdigit((unsigned char)v[i]))
+                        return -EINVAL; /* no sign, no space, no fraction */
         int r = mg_parse_u64_n(v, n, &u);
         if (r < 0)
                 return r;
