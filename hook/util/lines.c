@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "memgate/util/cleanup.h"
+#include "memgate/util/read.h"
+#include "memgate/util/step.h"
 
 #define CHUNK (64u * 1024)
 
@@ -16,17 +18,11 @@ int mg_read_lines_at(int dirfd, const char *path, const char *name, size_t max_t
                      void *userdata, mg_error_t *err) {
         if (!name)
                 name = path;
-        _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+        /* Only a regular file is opened, and without blocking (util/read.h). */
+        mg_step("reading %s", name);
+        _cleanup_close_ int fd = mg_open_regular_at(dirfd, path, name, true, err);
         if (fd < 0)
-                return mg_error_set(err, -errno, "%s: %s", name,
-                                    errno == ELOOP ? "is a symbolic link, not followed" : strerror(errno));
-        struct stat st;
-        if (fstat(fd, &st) < 0)
-                return mg_error_set(err, -errno, "%s: %s", name, strerror(errno));
-        if (S_ISDIR(st.st_mode))
-                return mg_error_set(err, -EISDIR, "%s: is a directory", name);
-        if (!S_ISREG(st.st_mode))
-                return mg_error_set(err, -EINVAL, "%s: not a regular file", name);
+                return fd;
 
         /* buf holds the partial line carried over plus one chunk. */
         size_t cap = max_line + CHUNK + 1, have = 0, total = 0, lineno = 0;

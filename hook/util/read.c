@@ -130,26 +130,35 @@ static int not_regular(mg_error_t *err, const char *path, mode_t mode) {
                             mg_file_type_name(mode));
 }
 
-int mg_read_file_at(int dirfd, const char *path, size_t cap, bool nofollow, char **ret_buf, size_t *ret_len,
-                    mg_error_t *err) {
+int mg_open_regular_at(int dirfd, const char *path, const char *name, bool nofollow, mg_error_t *err) {
         struct stat pre, st;
+        if (!name)
+                name = path;
 
         /* Look first: only a regular file is opened at all. */
         if (fstatat(dirfd, path, &pre, nofollow ? AT_SYMLINK_NOFOLLOW : 0) < 0)
-                return mg_error_set(err, -errno, "%s: %s", path, strerror(errno));
+                return mg_error_set(err, -errno, "%s: %s", name, strerror(errno));
         if (!S_ISREG(pre.st_mode))
-                return not_regular(err, path, pre.st_mode);
+                return not_regular(err, name, pre.st_mode);
 
         _cleanup_close_ int fd = openat(dirfd, path,
                                         O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0));
         if (fd < 0)
-                return mg_error_set(err, -errno, "%s: %s", path,
+                return mg_error_set(err, -errno, "%s: %s", name,
                                     errno == ELOOP && nofollow ? "is a symbolic link, not followed" : strerror(errno));
         if (fstat(fd, &st) < 0)
-                return mg_error_set(err, -errno, "%s: %s", path, strerror(errno));
+                return mg_error_set(err, -errno, "%s: %s", name, strerror(errno));
         if (!S_ISREG(st.st_mode))
-                return not_regular(err, path, st.st_mode);
+                return not_regular(err, name, st.st_mode);
         if (st.st_dev != pre.st_dev || st.st_ino != pre.st_ino)
-                return mg_error_set(err, -EAGAIN, "%s: replaced while it was being opened", path);
+                return mg_error_set(err, -EAGAIN, "%s: replaced while it was being opened", name);
+        return TAKE_FD(fd);
+}
+
+int mg_read_file_at(int dirfd, const char *path, size_t cap, bool nofollow, char **ret_buf, size_t *ret_len,
+                    mg_error_t *err) {
+        _cleanup_close_ int fd = mg_open_regular_at(dirfd, path, NULL, nofollow, err);
+        if (fd < 0)
+                return fd;
         return mg_read_fd(fd, path, cap, ret_buf, ret_len, err);
 }

@@ -24,6 +24,9 @@
  * opened (-EINVAL, -EISDIR), and the open is O_NONBLOCK. */
 int mg_read_file_at(int dirfd, const char *path, size_t cap, bool nofollow, char **ret_buf, size_t *ret_len,
                     mg_error_t *err);
+/* The open behind it, for readers of their own (util/lines.h): an O_RDONLY|O_NONBLOCK fd of a
+ * regular file, or a negative errno with err naming the file as name (path when NULL). */
+int mg_open_regular_at(int dirfd, const char *path, const char *name, bool nofollow, mg_error_t *err);
 /* Same for an already open fd (stdin). Blocks as long as the fd does: use it only where a watchdog
  * bounds the process (the confined child), or use mg_read_fd_until. */
 int mg_read_fd(int fd, const char *name, size_t cap, char **ret_buf, size_t *ret_len, mg_error_t *err);
