@@ -40,8 +40,7 @@ const char *mg_file_type_name(mode_t mode) {
         }
 }
 
-/* Waits until fd is readable or the deadline passes (-ETIME). */
-static int wait_readable(int fd, uint64_t deadline, const char *name, mg_error_t *err) {
+int mg_fd_wait_readable(int fd, uint64_t deadline, const char *name, mg_error_t *err) {
         if (deadline == MG_DEADLINE_NONE)
                 return 0;
         for (;;) {
@@ -87,7 +86,7 @@ int mg_read_fd_until(int fd, const char *name, size_t cap, uint64_t deadline, ch
                         buf = n;
                         size = nsize;
                 }
-                if ((r = wait_readable(fd, deadline, name, err)) < 0) {
+                if ((r = mg_fd_wait_readable(fd, deadline, name, err)) < 0) {
                         buf[len] = '\0'; /* what did arrive, for a caller that passes it on */
                         *ret_buf = TAKE_PTR(buf);
                         if (ret_len)

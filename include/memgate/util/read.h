@@ -37,6 +37,10 @@ int mg_read_fd(int fd, const char *name, size_t cap, char **ret_buf, size_t *ret
 int mg_read_fd_until(int fd, const char *name, size_t cap, uint64_t deadline, char **ret_buf, size_t *ret_len,
                      mg_error_t *err);
 
+/* Waits until fd is readable (or at EOF, or in error) or the deadline passes: 0, or -ETIME with
+ * err saying "<name>: nothing more arrived before the deadline". For a read loop of its own. */
+int mg_fd_wait_readable(int fd, uint64_t deadline, const char *name, mg_error_t *err);
+
 /* "regular file", "FIFO", "character device", ...: for messages. */
 const char *mg_file_type_name(mode_t mode);
 
