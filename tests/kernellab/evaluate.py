@@ -1,0 +1,312 @@
+#!/usr/bin/env python3
+"""Read the kernel lab's guest data channels, judge memgate's verdicts against the real outcomes,
+write DIR/results.jsonl, DIR/table.md and DIR/captures/<scenario>.log, print the table.
+
+  evaluate.py --out DIR [--kernel PKG] [--accel A] [--mode M] DATA...
+
+Exit 1 when a verdict disagrees with the real outcome:
+  - a real failure (a death, a refusal by the kernel) where memgate allowed the start;
+  - a refusal where the real start ran, at a headroom or limit more than TOLERANCE above the real
+    threshold (commit: 32 MiB; runtime floor: 4 MiB);
+  - memgate's MemAvailable model more than 0.5 % off the kernel's (0 when the kernel says 0);
+  - a finding the README promises for the state missing (memavailable-zero at MemAvailable 0,
+    watermark-misconfigured when the reserve is above 10 % of MemTotal, numa-node-low,
+    parent-limit, commit-exhausted for a single request above RAM + swap).
+A boot that did not finish is a failure too.
+"""
+import argparse
+import datetime
+import json
+import os
+import re
+import sys
+
+COMMIT_TOLERANCE_KB = 32 * 1024
+FLOOR_TOLERANCE_KB = 4 * 1024
+
+problems = []
+rows = []      # (scenario, step, memgate, real, thresholds/notes)
+
+
+def codes(rep):
+    return [f["code"] for f in (rep or {}).get("findings", [])] if isinstance(rep, dict) else []
+
+
+def verdict(rep):
+    return rep.get("verdict", "?") if isinstance(rep, dict) else "none"
+
+
+def mgs(rep):
+    c = [x for x in codes(rep) if x not in ("overcommit-always",)]
+    return verdict(rep) + (" (" + ", ".join(c) + ")" if c else "")
+
+
+def bad(msg):
+    problems.append(msg)
+
+
+def model_ok(where, rep):
+    m = rep["host"]["model"]
+    k, mod = m["kernel_memavailable_kb"], m["memavailable_kb"]
+    tol = 0.005 * k
+    ok = (mod == 0) if k == 0 else abs(mod - k) <= tol
+    if not ok:
+        bad("%s: model MemAvailable %d kB, kernel %d kB (more than 0.5 %% off)" % (where, mod, k))
+    return "model %d kB / kernel %d kB" % (mod, k)
+
+
+def watermark(recs):
+    for r in recs:
+        st, h, c, real = r["step"], r["host"], r["check"], r["real"]
+        note = model_ok("watermark/" + st, h)
+        m = h["host"]["model"]
+        if m["kernel_memavailable_kb"] == 0 and "memavailable-zero" not in codes(h):
+            bad("watermark/%s: MemAvailable 0 without memavailable-zero" % st)
+        if m["totalreserve_kb"] > 0.10 * m["memtotal_kb"] and "watermark-misconfigured" not in codes(h):
+            bad("watermark/%s: reserve %d kB of %d kB without watermark-misconfigured" % (st, m["totalreserve_kb"], m["memtotal_kb"]))
+        if real["outcome"] != "ran" and verdict(c) == "allow":
+            bad("watermark/%s: runc %s (%s) while memgate allowed" % (st, real["outcome"], real["out"][-120:]))
+        extra = (", %d MiB held" % r["held_mib"]) if "held_mib" in r else ""
+        rows.append(("watermark", st + extra, "host " + mgs(h) + "; check " + mgs(c),
+                     "runc " + real["outcome"] + ("" if real["outcome"] == "ran" else ": " + tail(real["out"])),
+                     "min_free_kbytes %d, MemFree %d kB; %s" % (r["min_free_kbytes"], r["memfree_kb"], note)))
+
+
+def tail(s, n=90):
+    s = re.sub(r"time=\"[^\"]*\" level=error msg=", "", s).strip()
+    return s if len(s) <= n else "..." + s[-n:]
+
+
+def threshold(points):
+    """points: [(headroom_kb, ok)] -> (lowest headroom that worked with every higher one working,
+    highest that failed)"""
+    pts = sorted(points)
+    worked = None
+    for h, ok in reversed(pts):
+        if not ok:
+            break
+        worked = h
+    failed = max([h for h, ok in pts if not ok], default=None)
+    return worked, failed
+
+
+def commit(recs):
+    meas = [r for r in recs if r["step"] == "measure"]
+    scan = [r for r in recs if r["step"] == "scan"]
+    chk = {}
+    for r in scan:
+        if r["how"] == "check":
+            chk.setdefault(r["target_mib"], []).append(r)
+    real = {"runc": [], "hook": [], "wrapper": []}
+    for r in scan:
+        if r["how"] in real:
+            real[r["how"]].append(r)
+    rt_worked, rt_failed = threshold([(r["headroom_kb"], r["real"]["outcome"] == "ran") for r in real["runc"]])
+    mg_allow, mg_refuse = threshold([(r["headroom_kb"], verdict(r["check"]) != "refuse") for r in chk_flat(chk)])
+    # a real failure memgate allowed; a refusal far above the real threshold
+    for r in real["runc"]:
+        cs = chk.get(r["target_mib"], [])
+        if r["real"]["outcome"] != "ran" and any(verdict(c["check"]) != "refuse" for c in cs):
+            bad("commit: at %d kB headroom runc %s while memgate check allowed" % (r["headroom_kb"], r["real"]["outcome"]))
+    for r in real["wrapper"]:
+        if r["real"]["outcome"] not in ("ran", "refused-by-memgate"):
+            bad("commit: at %d kB headroom memgate-runtime let runc start and it %s: %s" % (r["headroom_kb"], r["real"]["outcome"], tail(r["real"]["out"])))
+    for how in ("hook", "wrapper"):
+        for r in real[how]:
+            if r["real"]["outcome"] == "refused-by-memgate" and rt_worked is not None and r["headroom_kb"] > rt_worked + COMMIT_TOLERANCE_KB:
+                bad("commit: %s refused at %d kB headroom; plain runc ran from %d kB" % (how, r["headroom_kb"], rt_worked))
+    for cs in chk.values():
+        for c in cs:
+            if verdict(c["check"]) == "refuse" and rt_worked is not None and c["headroom_kb"] > rt_worked + COMMIT_TOLERANCE_KB:
+                bad("commit: check refused at %d kB headroom; runc ran from %d kB" % (c["headroom_kb"], rt_worked))
+    for t in sorted(chk, reverse=True):
+        c = chk[t][0]
+        line = []
+        for how in ("runc", "hook", "wrapper"):
+            outs = [r["real"]["outcome"] for r in real[how] if r["target_mib"] == t]
+            line.append("%s: %s" % (how, "/".join(outs)))
+        rows.append(("commit", "headroom %d MiB" % (c["headroom_kb"] // 1024), "check " + mgs(c["check"]), "; ".join(line), ""))
+    for how in ("hook", "wrapper"):
+        caught = sorted({r["real"]["outcome"] for r in real[how] if r["real"]["outcome"] != "ran"})
+        rows.append(("commit", "where failures were caught: " + how, "", ", ".join(caught), ""))
+    thr = "real threshold (runc run): ran from %s, failed at %s; memgate check: allows from %s, refuses at %s" % (
+        kib(rt_worked), kib(rt_failed), kib(mg_allow), kib(mg_refuse))
+    rows.append(("commit", "thresholds", "", "", thr))
+    for m in meas:
+        rows.append(("commit", "measured: " + m["what"], "", "", "charged %d kB, VmSize %d kB" % (m["charged_kb"], m["vmsize_kb"])))
+    return {"real_threshold_kb": rt_worked, "real_failed_kb": rt_failed, "memgate_allow_kb": mg_allow, "memgate_refuse_kb": mg_refuse}
+
+
+def chk_flat(chk):
+    return [c for cs in chk.values() for c in cs]
+
+
+def kib(v):
+    return "-" if v is None else "%d MiB" % (v // 1024)
+
+
+def mode0(recs):
+    for r in recs:
+        c, real, hook = r["check"], r["real"], r["hook"]
+        big = "8g" in r["step"]
+        if big:
+            if "commit-exhausted" not in codes(c):
+                bad("mode0/%s: no commit-exhausted for a request above RAM + swap" % r["step"])
+            if real["outcome"] == "ran":
+                bad("mode0/%s: the kernel granted a request above RAM + swap" % r["step"])
+        elif real["outcome"] != "ran" and verdict(c) == "allow":
+            bad("mode0/%s: real %s while memgate allowed" % (r["step"], real["outcome"]))
+        elif real["outcome"] == "ran" and verdict(c) == "refuse":
+            bad("mode0/%s: memgate refused a start that ran" % r["step"])
+        rows.append(("mode0", r["step"], "check " + mgs(c), "runc %s (%s); with hook: %s" % (real["outcome"], tail(real["out"], 60), hook["outcome"]), ""))
+
+
+def killed_by(klines, pattern):
+    return [l for l in klines if re.search(pattern, l)]
+
+
+def numa(recs, klog):
+    for r in recs:
+        c, real = r["check"], r["real"]
+        kl = klog.get(("numa", r["step"]), [])
+        cpuset = killed_by(kl, r"constraint=CONSTRAINT_CPUSET")
+        died = real["outcome"] != "ran"
+        if died and "numa-node-low" not in codes(c):
+            bad("numa/%s: killed (%s) without numa-node-low" % (r["step"], "CONSTRAINT_CPUSET" if cpuset else real["outcome"]))
+        if r["step"] == "numa-touch" and not cpuset:
+            bad("numa/%s: no CONSTRAINT_CPUSET kill in the kernel log (outcome %s)" % (r["step"], real["outcome"]))
+        hk = r.get("hook_report")
+        rows.append(("numa", r["step"], "check " + mgs(c) + ("; hook " + mgs(hk) if hk else ""),
+                     real["outcome"] + (" (constraint=CONSTRAINT_CPUSET)" if cpuset else ""),
+                     "node 1 MemFree %s kB; limit %s" % (r.get("node1_free_kb"), r.get("limit"))))
+
+
+def parent(scen, recs, klog):
+    for r in recs:
+        c, real = r["check"], r["real"]
+        hk = r.get("hook_report")
+        kl = klog.get((scen, r["step"]), [])
+        memcg = killed_by(kl, r"oom_memcg=/lab/parent[,\s]") + killed_by(kl, r"killed as a result of limit of /lab/parent\b")
+        died = real["outcome"] != "ran"
+        if died and "parent-limit" not in codes(c):
+            bad("%s/%s: killed by the parent's limit without parent-limit from check" % (scen, r["step"]))
+        if died and hk is not None and "parent-limit" not in codes(hk):
+            bad("%s/%s: killed by the parent's limit without parent-limit from the hook" % (scen, r["step"]))
+        if r["step"] == "parent-touch" and not memcg:
+            bad("%s/%s: no kill by the parent's limit in the kernel log (outcome %s)" % (scen, r["step"], real["outcome"]))
+        rows.append((scen, r["step"], "check " + mgs(c) + "; hook " + (mgs(hk) if hk else "none"),
+                     real["outcome"] + (" (oom_memcg=/lab/parent)" if memcg else ""),
+                     "parent memory max %s, container limit %s" % (r.get("parent_max"), r.get("limit"))))
+
+
+def floor(recs):
+    by = {}
+    for r in recs:
+        by.setdefault((r["runtime"], r["limit_kb"]), []).append(r)
+    for rt in sorted({k[0] for k in by}):
+        pts = [(lim, all(x["real"]["outcome"] == "ran" for x in rs)) for (t, lim), rs in by.items() if t == rt]
+        worked, failed = threshold(pts)
+        for (t, lim), rs in sorted(by.items()):
+            if t != rt:
+                continue
+            outs = [x["real"]["outcome"] for x in rs]
+            c = rs[0].get("check")
+            v = verdict(c) if c else "none"
+            if any(o != "ran" for o in outs) and c is not None and v == "allow":
+                bad("floor/%s: limit %d KiB: %s while memgate allowed" % (rt, lim, "/".join(outs)))
+            if c is not None and v == "refuse" and worked is not None and lim > worked + FLOOR_TOLERANCE_KB:
+                bad("floor/%s: memgate refused limit %d KiB; runc ran from %d KiB" % (rt, lim, worked))
+            rows.append(("floor", "%s limit %d KiB" % (rt, lim), ("check " + mgs(c)) if c else "",
+                         "/".join(outs) + ("" if all(o == "ran" for o in outs) else ": " + tail(next(x["real"]["out"] for x in rs if x["real"]["outcome"] != "ran"), 70)), ""))
+        rows.append(("floor", rt + " threshold", "", "", "ran every time from %s KiB, failed at %s KiB" % (worked, failed)))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--kernel", default="?")
+    ap.add_argument("--accel", default="?")
+    ap.add_argument("--mode", default="?")
+    ap.add_argument("data", nargs="+")
+    a = ap.parse_args()
+    recs, klog, kernel_release, measures = [], {}, "?", []
+    for path in a.data:
+        name = os.path.basename(path).rsplit(".", 1)[0]
+        try:
+            lines = open(path, errors="replace").read().splitlines()
+        except OSError:
+            bad("boot %s: no data (%s)" % (name, path))
+            continue
+        if "@@DONE" not in lines:
+            bad("boot %s did not finish (see %s.console)" % (name, name))
+        for l in lines:
+            if l.startswith("@@JSON "):
+                try:
+                    recs.append(json.loads(l[7:]))
+                except ValueError as e:
+                    bad("boot %s: unreadable result line (%s): %s" % (name, e, l[:120]))
+            elif l.startswith("@@KLOG "):
+                _, scen, step, text = l.split(" ", 3)
+                klog.setdefault((scen, step), []).append(text)
+            elif l.startswith("@@BOOT "):
+                kernel_release = l.split()[1]
+            elif l.startswith("@@MEASURE "):
+                v = [int(x) for x in l.split()[1:5]]
+                measures.append(v)
+    by = {}
+    for r in recs:
+        by.setdefault(r["scenario"], []).append(r)
+    summary = {}
+    if "watermark" in by:
+        watermark(by["watermark"])
+    if "commit" in by:
+        summary["commit"] = commit(by["commit"])
+        for v in measures:
+            rows.append(("commit", "measured: runc run / runc init at the createRuntime hook", "", "",
+                         "runc run charged %d kB (VmSize %d kB); runc init charged %d kB (VmSize %d kB)" % tuple(v)))
+    if "mode0" in by:
+        mode0(by["mode0"])
+    if "numa" in by:
+        numa(by["numa"], klog)
+    for s in ("parent2", "parent1"):
+        if s in by:
+            parent(s, by[s], klog)
+    if "floor" in by:
+        floor(by["floor"])
+
+    os.makedirs(os.path.join(a.out, "captures"), exist_ok=True)
+    with open(os.path.join(a.out, "results.jsonl"), "w") as f:
+        for r in recs:
+            f.write(json.dumps(r) + "\n")
+    date = datetime.datetime.utcnow().strftime("%Y-%m-%d")
+    interesting = re.compile(r"oom-kill|Killed process|invoked oom-killer|killed as a result|__vm_enough_memory|"
+                             r"page allocation failure|Memory cgroup out of memory|Out of memory|Task in |"
+                             r"memory: usage|mems_allowed=|Node \d+ \w+ free:|Node \d+ \w+: .*kB")
+    for (scen, step), kl in sorted(klog.items()):
+        keep = [l for l in kl if interesting.search(l)]
+        if not keep:
+            continue
+        with open(os.path.join(a.out, "captures", "%s.log" % scen), "a") as f:
+            f.write("# kernel %s (%s), scenario %s, step %s, %s, accel %s\n" % (kernel_release, a.kernel, scen, step, date, a.accel))
+            for l in kl:
+                f.write(l + "\n")
+    table = ["| scenario | step | memgate's verdict | real outcome | thresholds, model |", "|---|---|---|---|---|"]
+    for row in rows:
+        table.append("| " + " | ".join(str(x).replace("|", "/") for x in row) + " |")
+    head = "Kernel %s (%s), accelerator %s, run %s, %s\n\n" % (kernel_release, a.kernel, a.accel, a.mode, date)
+    with open(os.path.join(a.out, "table.md"), "w") as f:
+        f.write(head + "\n".join(table) + "\n")
+    with open(os.path.join(a.out, "summary.json"), "w") as f:
+        json.dump({"kernel": kernel_release, "package": a.kernel, "problems": problems, **summary}, f, indent=1)
+    print(head + "\n".join(table))
+    if problems:
+        print("\nDISAGREEMENTS (%d):" % len(problems))
+        for p in problems:
+            print("  - " + p)
+        return 1
+    print("\nkernellab: every verdict agrees with the real outcome")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
