@@ -93,48 +93,73 @@ def threshold(points):
 def commit(recs):
     meas = [r for r in recs if r["step"] == "measure"]
     scan = [r for r in recs if r["step"] == "scan"]
-    chk = {}
+    alone = [r for r in recs if r["step"] == "go-alone"]
+    by = {}
     for r in scan:
-        if r["how"] == "check":
-            chk.setdefault(r["target_mib"], []).append(r)
-    real = {"runc": [], "hook": [], "wrapper": []}
-    for r in scan:
-        if r["how"] in real:
-            real[r["how"]].append(r)
-    rt_worked, rt_failed = threshold([(r["headroom_kb"], r["real"]["outcome"] == "ran") for r in real["runc"]])
-    mg_allow, mg_refuse = threshold([(r["headroom_kb"], verdict(r["check"]) != "refuse") for r in chk_flat(chk)])
-    # a real failure memgate allowed; a refusal far above the real threshold
-    for r in real["runc"]:
-        cs = chk.get(r["target_mib"], [])
-        if r["real"]["outcome"] != "ran" and any(verdict(c["check"]) != "refuse" for c in cs):
-            bad("commit: at %d kB headroom runc %s while memgate check allowed" % (r["headroom_kb"], r["real"]["outcome"]))
-    for r in real["wrapper"]:
+        by.setdefault(r["how"], []).append(r)
+    out = {}
+    # (what memgate says, what really happens): busybox true, and a Go hello as the container
+    for ck, rk, label in (("check", "runc", "busybox true"), ("gocheck", "go", "Go hello")):
+        chk, real = by.get(ck, []), by.get(rk, [])
+        if not chk or not real:
+            continue
+        worked, failed = threshold([(r["headroom_kb"], r["real"]["outcome"] == "ran") for r in real])
+        allow, refuse = threshold([(c["headroom_kb"], verdict(c["check"]) != "refuse") for c in chk])
+        for r in real:
+            cs = [c for c in chk if c["target_mib"] == r["target_mib"]]
+            if r["real"]["outcome"] != "ran" and any(verdict(c["check"]) != "refuse" for c in cs):
+                bad("commit/%s: at %d kB headroom runc %s while memgate check allowed" % (label, r["headroom_kb"], r["real"]["outcome"]))
+        for c in chk:
+            if verdict(c["check"]) == "refuse" and worked is not None and c["headroom_kb"] > worked + COMMIT_TOLERANCE_KB:
+                bad("commit/%s: check refused at %d kB headroom; runc ran from %d kB" % (label, c["headroom_kb"], worked))
+        rows.append(("commit", "thresholds, " + label, "check allows from %s, refuses at %s" % (kib(allow), kib(refuse)), "runc run ran from %s, failed at %s" % (kib(worked), kib(failed)), ""))
+        out[rk] = {"real_ran_from_kb": worked, "real_failed_at_kb": failed, "memgate_allows_from_kb": allow, "memgate_refuses_at_kb": refuse}
+    rt_worked = out.get("runc", {}).get("real_ran_from_kb")
+    for r in by.get("wrapper", []):
         if r["real"]["outcome"] not in ("ran", "refused-by-memgate"):
             bad("commit: at %d kB headroom memgate-runtime let runc start and it %s: %s" % (r["headroom_kb"], r["real"]["outcome"], tail(r["real"]["out"])))
     for how in ("hook", "wrapper"):
-        for r in real[how]:
+        for r in by.get(how, []):
             if r["real"]["outcome"] == "refused-by-memgate" and rt_worked is not None and r["headroom_kb"] > rt_worked + COMMIT_TOLERANCE_KB:
                 bad("commit: %s refused at %d kB headroom; plain runc ran from %d kB" % (how, r["headroom_kb"], rt_worked))
-    for cs in chk.values():
-        for c in cs:
-            if verdict(c["check"]) == "refuse" and rt_worked is not None and c["headroom_kb"] > rt_worked + COMMIT_TOLERANCE_KB:
-                bad("commit: check refused at %d kB headroom; runc ran from %d kB" % (c["headroom_kb"], rt_worked))
-    for t in sorted(chk, reverse=True):
-        c = chk[t][0]
+    targets = sorted({r["target_mib"] for r in scan}, reverse=True)
+    for t in targets:
+        c = next((r for r in by.get("check", []) if r["target_mib"] == t), None)
+        g = next((r for r in by.get("gocheck", []) if r["target_mib"] == t), None)
         line = []
-        for how in ("runc", "hook", "wrapper"):
-            outs = [r["real"]["outcome"] for r in real[how] if r["target_mib"] == t]
-            line.append("%s: %s" % (how, "/".join(outs)))
-        rows.append(("commit", "headroom %d MiB" % (c["headroom_kb"] // 1024), "check " + mgs(c["check"]), "; ".join(line), ""))
+        for how in ("runc", "hook", "wrapper", "go"):
+            outs = [short(r["real"]) for r in by.get(how, []) if r["target_mib"] == t]
+            if outs:
+                line.append("%s: %s" % (how, "/".join(outs)))
+        hr = c["headroom_kb"] if c else t * 1024
+        rows.append(("commit", "headroom %d MiB" % (hr // 1024), "check " + (mgs(c["check"]) if c else "-") + ("; Go bundle " + mgs(g["check"]) if g else ""), "; ".join(line), ""))
     for how in ("hook", "wrapper"):
-        caught = sorted({r["real"]["outcome"] for r in real[how] if r["real"]["outcome"] != "ran"})
-        rows.append(("commit", "where failures were caught: " + how, "", ", ".join(caught), ""))
-    thr = "real threshold (runc run): ran from %s, failed at %s; memgate check: allows from %s, refuses at %s" % (
-        kib(rt_worked), kib(rt_failed), kib(mg_allow), kib(mg_refuse))
-    rows.append(("commit", "thresholds", "", "", thr))
+        caught = sorted({short(r["real"]) for r in by.get(how, []) if r["real"]["outcome"] != "ran"})
+        if caught:
+            rows.append(("commit", "failures through the " + how, "", ", ".join(caught), ""))
+    if alone:
+        worked, failed = threshold([(r["headroom_kb"], r["outcome"] == "ran") for r in alone])
+        msgs = sorted({short({"outcome": "failed", "out": r["out"]})[8:-1] for r in alone if r["outcome"] != "ran"})
+        rows.append(("commit", "Go hello alone (no container)", "", "ran from %s, failed at %s (%s)" % (kib(worked), kib(failed), "; ".join(msgs)), ""))
+        out["go_alone"] = {"ran_from_kb": worked, "failed_at_kb": failed}
     for m in meas:
         rows.append(("commit", "measured: " + m["what"], "", "", "charged %d kB, VmSize %d kB" % (m["charged_kb"], m["vmsize_kb"])))
-    return {"real_threshold_kb": rt_worked, "real_failed_kb": rt_failed, "memgate_allow_kb": mg_allow, "memgate_refuse_kb": mg_refuse}
+    return out
+
+
+def short(real):
+    """an outcome with the first cause that names it"""
+    o = real["outcome"]
+    if o in ("ran", "refused-by-memgate", "timeout"):
+        return o
+    t = real["out"]
+    for pat in ("fatal error: [^\"]*?(?:out of memory|arena map)", "pthread_create failed", "read init-p: connection reset by peer",
+                "unable to store init state", "write init-p: broken pipe", "error running hook", "container init was OOM-killed",
+                "Cannot allocate memory", "unable to set memory limit[^\"]*"):
+        mm = re.search(pat, t)
+        if mm:
+            return o + " (" + mm.group(0) + ")"
+    return o
 
 
 def chk_flat(chk):
@@ -210,7 +235,7 @@ def floor(recs):
             if t != rt:
                 continue
             outs = [x["real"]["outcome"] for x in rs]
-            c = rs[0].get("check")
+            c = next((x["check"] for x in rs if x.get("check")), None)
             v = verdict(c) if c else "none"
             if any(o != "ran" for o in outs) and c is not None and v == "allow":
                 bad("floor/%s: limit %d KiB: %s while memgate allowed" % (rt, lim, "/".join(outs)))
@@ -273,8 +298,17 @@ def main():
             parent(s, by[s], klog)
     if "floor" in by:
         floor(by["floor"])
+    for r in by.get("memcg", []):
+        # A program that touches more than its own limit: no setting says so beforehand, memgate
+        # claims nothing here; the row shows the real v2 memcg kill the captures keep.
+        kl = klog.get(("memcg", r["step"]), [])
+        k = killed_by(kl, r"constraint=CONSTRAINT_MEMCG")
+        rows.append(("memcg", r["step"], "check " + mgs(r["check"]) + " (nothing to judge: no heap setting)",
+                     r["real"]["outcome"] + (" (constraint=CONSTRAINT_MEMCG)" if k else ""), "limit %s" % r["limit"]))
 
     os.makedirs(os.path.join(a.out, "captures"), exist_ok=True)
+    for old in os.listdir(os.path.join(a.out, "captures")):
+        os.unlink(os.path.join(a.out, "captures", old))
     with open(os.path.join(a.out, "results.jsonl"), "w") as f:
         for r in recs:
             f.write(json.dumps(r) + "\n")

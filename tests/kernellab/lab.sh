@@ -14,7 +14,7 @@
 # Environment: MEMGATE_BIN, MEMGATE_RUNTIME_BIN (default: build/ in the source tree), KERNEL (a
 # kernel image to boot instead of Debian's 6.1), MG_LAB_CACHE (default /var/cache/memgate-kernellab),
 # MG_LAB_ACCEL (kvm|tcg; default: KVM when it can boot a stock kernel, else TCG), MG_LAB_TIMEOUT
-# (seconds per boot, default 420).
+# (seconds per boot, default 420; --full 2400).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
@@ -34,6 +34,9 @@ out=${out:-$PWD/kernellab-$mode}
 
 skip() { echo "SKIP: kernellab: $*" >&2; exit 77; }
 [[ $(id -u) = 0 ]] || skip "needs root (apt-get download, the cache in /var/cache)"
+if ! command -v qemu-system-x86_64 >/dev/null && command -v apt-get >/dev/null; then
+        "$here/install-deps.sh" >&2 || true
+fi
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 missing (apt-get install qemu-system-x86; tests/e2e/install-deps.sh)"
 command -v gcc >/dev/null || skip "gcc missing"
 MEMGATE_BIN=${MEMGATE_BIN:-$src/build/memgate}
@@ -116,7 +119,7 @@ boot_args() {
         *) echo "kernellab: unknown boot $1" >&2; return 1 ;;
         esac
 }
-timeout_s=${MG_LAB_TIMEOUT:-420}
+timeout_s=${MG_LAB_TIMEOUT:-$([[ $mode = full ]] && echo 2400 || echo 420)}
 boot() {
         local name=$1 try=$2 spec machine scen
         spec=$(boot_args "$name")

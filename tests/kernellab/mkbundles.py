@@ -60,7 +60,8 @@ def main():
     b = {
         "true": config(["/bin/true"]),
         "true-hook": config(["/bin/true"], hook=True),
-        "go-hello": config(["/bin/hello"]),
+        # a Go program memgate recognises as one (GOMEMLIMIT set), for the Go start-up commit
+        "go-hello": config(["/bin/hello"], env=["GOMEMLIMIT=64MiB"]),
         # mode 0: a JVM whose initial heap alone is above RAM + swap, and one well below it
         "java-xms-8g": config(["/bin/java", "-Xms8g", "-Xmx8g", "-jar", "app.jar"]),
         "java-xms-8g-hook": config(["/bin/java", "-Xms8g", "-Xmx8g", "-jar", "app.jar"], hook=True),

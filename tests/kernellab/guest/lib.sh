@@ -28,7 +28,7 @@ klog() {
 
 CID=0
 # run_ctr RUNTIME BUNDLE [TIMEOUT]: run a container to completion. Sets RC (exit status; 124 on
-# timeout), OUT (its stdout+stderr, last 600 bytes, one line). RUNTIME is runc, crun or wrapper.
+# timeout), OUT (its stdout+stderr, at most the first 400 and last 300 bytes, one line). RUNTIME is runc, crun or wrapper.
 run_ctr() {
         CID=$((CID + 1))
         _id=lab$CID
@@ -39,7 +39,11 @@ run_ctr() {
                 -b "/bundles/$2" "$_id" </dev/null 2>&1) ;;
         esac
         RC=$?
-        OUT=$(js "$(printf '%s' "$OUT" | tail -c 600)")
+        # the first lines name the cause (Go's fatal error, runc's error); the last, runc's summary
+        if [ ${#OUT} -gt 700 ]; then
+                OUT="$(printf '%s' "$OUT" | head -c 400) ... $(printf '%s' "$OUT" | tail -c 300)"
+        fi
+        OUT=$(js "$OUT")
         # a container that failed half-way may be left behind: remove it, never leave state
         case $1 in crun) crun delete -f "$_id" >/dev/null 2>&1 ;; *) runc delete -f "$_id" >/dev/null 2>&1 ;; esac
 }
