@@ -12,6 +12,7 @@
 #include "offheap.h"
 #include "parent_limit.h"
 #include "policy.h"
+#include "runtime_floor.h"
 #include "slab.h"
 
 void mg_evaluate(const mg_input_t *in, mg_report_t *ret) {
@@ -42,8 +43,10 @@ void mg_evaluate(const mg_input_t *in, mg_report_t *ret) {
 
         mg_check_memavailable(in, r);
         mg_check_commit(in, heap, limit, r);
-        if (in->container)
+        if (in->container) {
+                mg_check_runtime_floor(in, limit, r);
                 mg_check_offheap(in, heap, limit, r);
+        }
         mg_check_picture(in, r);
         mg_policy_apply(in, r);
 }

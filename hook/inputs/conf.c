@@ -88,6 +88,9 @@ void mg_conf_defaults(mg_conf_t *c) {
                 .runtime_reserve_kb = (117 + 77) * 1024,
                 .go_start_kb = 36 * 1024,       /* 4 MiB heap chunk + 32 MiB arena index (Go >= 1.16) */
                 .jvm_start_extra_kb = 64 * 1024, /* metaspace, code cache, GC structures committed at start */
+                /* runc 1.1.5's init in the container's cgroup, kernel lab (tests/kernellab): 12 MiB
+                 * failed in some runs, 16 MiB ran in every run */
+                .runtime_floor_kb = 16 * 1024,
                 .watermark_warn_percent = 10,
                 .write_report = true,
                 .syslog = true,
@@ -165,6 +168,7 @@ static const struct key {
         {"runtime_reserve", K_SIZE_KB, F(runtime_reserve_kb)},
         {"go_start_commit", K_SIZE_KB, F(go_start_kb)},
         {"jvm_start_commit", K_SIZE_KB, F(jvm_start_extra_kb)},
+        {"runtime_floor", K_SIZE_KB, F(runtime_floor_kb)},
         {"watermark_warn_percent", K_PERCENT, F(watermark_warn_percent)},
         {"write_report", K_BOOL, F(write_report)},
         {"syslog", K_BOOL, F(syslog)},

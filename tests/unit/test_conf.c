@@ -111,6 +111,7 @@ Test(conf, shipped_example_is_the_defaults) {
         SAME(runtime_reserve_kb);
         SAME(go_start_kb);
         SAME(jvm_start_extra_kb);
+        SAME(runtime_floor_kb);
         SAME(watermark_warn_percent);
         SAME(write_report);
         SAME(syslog);

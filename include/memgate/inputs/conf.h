@@ -63,6 +63,8 @@ typedef struct mg_conf {
         uint64_t runtime_reserve_kb;   /* what the container runtime commits at start (runc) */
         uint64_t go_start_kb;          /* a Go program's start-up commit */
         uint64_t jvm_start_extra_kb;   /* a JVM's start-up commit beyond its initial heap */
+        uint64_t runtime_floor_kb;     /* the smallest memory limit the runtime's own init starts in;
+                                          0 = no floor */
         uint64_t watermark_warn_percent; /* totalreserve above this % of MemTotal is outsized */
         mg_offheap_params_t offheap;
         bool write_report;             /* hook: write <bundle>/memgate.json */
