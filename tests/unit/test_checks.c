@@ -37,13 +37,16 @@ static void load(const char *capture) {
         memset(&ctr, 0, sizeof(ctr));
 }
 
+static bool runtime_running; /* evaluate as a hook does, inside a runtime that has started */
+
 static void eval(bool with_container, mg_report_t *r) {
         mg_model_opts_t o = {.heuristic = conf.heuristic, .caller_has_sys_admin = true};
         mg_model_compute(&host, &o, &model);
         static mg_heap_t heap;
         cr_assert_eq(mg_heap_detect(ctr.args, ctr.nargs, ctr.env, ctr.nenv, &heap), 0);
         mg_input_t in = {.host = &host, .model = &model, .container = with_container ? &ctr : NULL,
-                         .heap = with_container ? &heap : NULL, .conf = &conf};
+                         .heap = with_container ? &heap : NULL, .conf = &conf,
+                         .runtime_running = runtime_running};
         mg_evaluate(&in, r);
 }
 
@@ -256,6 +259,25 @@ Test(checks, fix_hints_follow_the_engine) {
                 cr_assert_not_null(f);
                 cr_assert(strstr(f->fix, cases[i].hint), "%s: %s", mg_cengine_name(cases[i].e), f->fix);
         }
+}
+
+/* In a hook, runc's own commit is already in Committed_AS: only the user reserve and the
+ * program's start-up commit are still to come (kernel lab: the hook saw runc's 208 MiB gone). */
+Test(checks, mode2_in_a_hook_does_not_count_the_runtime_twice) {
+        load("procfs/vm-6.18-24g-overcommit2-ratio30");
+        mg_report_t r;
+        set_mi("Committed_AS", 7405224 - 100 * 1024);
+        eval(true, &r);
+        cr_assert_not_null(mg_report_find(&r, "commit-exhausted"), "before runc: 100 MiB < 194 + 43 MiB");
+        runtime_running = true;
+        eval(true, &r);
+        cr_assert_null(mg_report_find(&r, "commit-exhausted"), "in the hook: 100 MiB > the 43 MiB user reserve");
+        set_mi("Committed_AS", 7405224 - 30 * 1024);
+        eval(true, &r);
+        const mg_finding_t *f = mg_report_find(&r, "commit-exhausted");
+        runtime_running = false;
+        cr_assert_not_null(f, "in the hook: 30 MiB < the 43 MiB user reserve");
+        cr_assert(strstr(f->message, "already committed"), "%s", f->message);
 }
 
 Test(checks, mode2_counts_the_jvm_initial_heap) {

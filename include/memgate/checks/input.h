@@ -24,6 +24,8 @@ typedef struct mg_input {
         bool policy_forced;              /* --policy given on the command line */
         uint64_t effective_limit_bytes;  /* smallest limit of the cgroup and its ancestors; 0 = none known */
         const mg_cgroup_t *cgroup;       /* the container's memory cgroup and ancestors, or NULL */
+        bool runtime_running;            /* hook mode: runc (run and init) is up and its start-up
+                                            commit is already in Committed_AS */
 } mg_input_t;
 
 #endif
