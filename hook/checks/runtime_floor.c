@@ -3,7 +3,9 @@
  * container's memory cgroup, under the container's limit, before it executes the program; below
  * what runc init needs there the start fails with messages that name no cause ("container init
  * was OOM-killed (memory limit too low?)", or "unable to set memory limit to N (current usage:
- * ..., peak usage: ...)" when the cgroup already holds more, runc#3986). The floor is measured in
+ * ..., peak usage: ...)" when the cgroup already holds more, runc#3986). runc init's anonymous
+ * memory and the memfd copy of the runc binary (about 8 MiB, the CVE-2019-5736 fix) are both
+ * charged to the container's cgroup. The floor is measured in
  * the kernel lab (tests/kernellab/README.md) and is memgate.conf's runtime_floor. */
 #include "runtime_floor.h"
 
@@ -35,12 +37,12 @@ void mg_check_runtime_floor(const mg_input_t *in, uint64_t limit, mg_report_t *r
         if (own)
                 mg_finding_fix(f,
                                "raise the memory limit to at least %" PRIu64 " MiB (e.g. podman run -m %" PRIu64
-                               "m); on crun nodes, which start under far less, set runtime_floor in memgate.conf",
+                               "m); on crun nodes, which start under far less, set runtime_floor = 0 in memgate.conf",
                                mib, mib);
         else
                 mg_finding_fix(f,
                                "raise the ancestor cgroup's limit above %" PRIu64 " MiB plus what its other "
-                               "members use; on crun nodes set runtime_floor in memgate.conf",
+                               "members use; on crun nodes set runtime_floor = 0 in memgate.conf",
                                mib);
         mg_ev_u64(f, "limit_bytes", limit);
         mg_ev_u64(f, "runtime_floor_kb", floor_kb);
