@@ -66,7 +66,7 @@ def watermark(recs):
             bad("watermark/%s: reserve %d kB of %d kB without watermark-misconfigured" % (st, m["totalreserve_kb"], m["memtotal_kb"]))
         if real["outcome"] != "ran" and verdict(c) == "allow":
             bad("watermark/%s: runc %s (%s) while memgate allowed" % (st, real["outcome"], real["out"][-120:]))
-        extra = (", %d MiB held" % r["held_mib"]) if "held_mib" in r else ""
+        extra = (", %d MiB held, %d MiB left above min" % (r["held_mib"], r.get("left_mib", 96))) if "held_mib" in r else ""
         rows.append(("watermark", st + extra, "host " + mgs(h) + "; check " + mgs(c),
                      "runc " + real["outcome"] + ("" if real["outcome"] == "ran" else ": " + tail(real["out"])),
                      "min_free_kbytes %d, MemFree %d kB; %s" % (r["min_free_kbytes"], r["memfree_kb"], note)))
@@ -78,15 +78,19 @@ def tail(s, n=90):
 
 
 def threshold(points):
-    """points: [(headroom_kb, ok)] -> (lowest headroom that worked with every higher one working,
-    highest that failed)"""
-    pts = sorted(points)
+    """points: [(step, value_kb, ok)], several per step (repetitions) -> (the lowest step value at
+    which every run worked, with every run at every higher step working too; the highest step
+    value with a failed run). A step's value is the smallest measured among its runs."""
+    steps = {}
+    for step, v, ok in points:
+        lo, allok = steps.get(step, (v, True))
+        steps[step] = (min(lo, v), allok and ok)
     worked = None
-    for h, ok in reversed(pts):
+    for v, ok in sorted(steps.values(), reverse=True):
         if not ok:
             break
-        worked = h
-    failed = max([h for h, ok in pts if not ok], default=None)
+        worked = v
+    failed = max([v for v, ok in steps.values() if not ok], default=None)
     return worked, failed
 
 
@@ -103,8 +107,8 @@ def commit(recs):
         chk, real = by.get(ck, []), by.get(rk, [])
         if not chk or not real:
             continue
-        worked, failed = threshold([(r["headroom_kb"], r["real"]["outcome"] == "ran") for r in real])
-        allow, refuse = threshold([(c["headroom_kb"], verdict(c["check"]) != "refuse") for c in chk])
+        worked, failed = threshold([(r["target_mib"], r["headroom_kb"], r["real"]["outcome"] == "ran") for r in real])
+        allow, refuse = threshold([(c["target_mib"], c["headroom_kb"], verdict(c["check"]) != "refuse") for c in chk])
         for r in real:
             cs = [c for c in chk if c["target_mib"] == r["target_mib"]]
             if r["real"]["outcome"] != "ran" and any(verdict(c["check"]) != "refuse" for c in cs):
@@ -118,6 +122,25 @@ def commit(recs):
     for r in by.get("wrapper", []):
         if r["real"]["outcome"] not in ("ran", "refused-by-memgate"):
             bad("commit: at %d kB headroom memgate-runtime let runc start and it %s: %s" % (r["headroom_kb"], r["real"]["outcome"], tail(r["real"]["out"])))
+    # The hook's own view: the headroom it saw (runc's share already committed) and its verdict.
+    # A start that failed after a hook that allowed it is a real death the hook let through; one
+    # that failed before the hook ran (no report) was beyond any hook's reach.
+    saws = [r for r in recs if r["step"] == "hook-saw"]
+    hooks = by.get("hook", [])
+    if len(saws) == len(hooks):
+        pts = []
+        for s_, h_ in zip(saws, hooks):
+            h_["hook_saw_kb"] = s_.get("hook_headroom_kb")
+            h_["hook_verdict"] = s_.get("hook_verdict")
+            if h_["hook_saw_kb"] is None:
+                continue
+            if h_["real"]["outcome"] in ("failed", "killed", "timeout") and s_.get("hook_verdict") in ("allow", "warn"):
+                bad("commit: the hook allowed at %d kB headroom (it saw %d kB) and the start %s: %s" % (
+                    h_["headroom_kb"], h_["hook_saw_kb"], h_["real"]["outcome"], tail(h_["real"]["out"])))
+        seen = [(s_["headroom_kb"] - s_["hook_headroom_kb"]) for s_ in saws if s_.get("hook_headroom_kb") is not None]
+        if seen:
+            rows.append(("commit", "what runc had committed by the hook", "", "",
+                         "%d-%d MiB (%d runs)" % (min(seen) // 1024, max(seen) // 1024, len(seen))))
     for how in ("hook", "wrapper"):
         for r in by.get(how, []):
             if r["real"]["outcome"] == "refused-by-memgate" and rt_worked is not None and r["headroom_kb"] > rt_worked + COMMIT_TOLERANCE_KB:
@@ -128,7 +151,8 @@ def commit(recs):
         g = next((r for r in by.get("gocheck", []) if r["target_mib"] == t), None)
         line = []
         for how in ("runc", "hook", "wrapper", "go"):
-            outs = [short(r["real"]) for r in by.get(how, []) if r["target_mib"] == t]
+            outs = [short(r["real"]) + (" [hook saw %d MiB: %s]" % (r["hook_saw_kb"] // 1024, r.get("hook_verdict")) if r.get("hook_saw_kb") is not None else "")
+                    for r in by.get(how, []) if r["target_mib"] == t]
             if outs:
                 line.append("%s: %s" % (how, "/".join(outs)))
         hr = c["headroom_kb"] if c else t * 1024
@@ -138,7 +162,7 @@ def commit(recs):
         if caught:
             rows.append(("commit", "failures through the " + how, "", ", ".join(caught), ""))
     if alone:
-        worked, failed = threshold([(r["headroom_kb"], r["outcome"] == "ran") for r in alone])
+        worked, failed = threshold([(r["headroom_kb"] // 4096, r["headroom_kb"], r["outcome"] == "ran") for r in alone])
         msgs = sorted({short({"outcome": "failed", "out": r["out"]})[8:-1] for r in alone if r["outcome"] != "ran"})
         rows.append(("commit", "Go hello alone (no container)", "", "ran from %s, failed at %s (%s)" % (kib(worked), kib(failed), "; ".join(msgs)), ""))
         out["go_alone"] = {"ran_from_kb": worked, "failed_at_kb": failed}
@@ -229,7 +253,7 @@ def floor(recs):
     for r in recs:
         by.setdefault((r["runtime"], r["limit_kb"]), []).append(r)
     for rt in sorted({k[0] for k in by}):
-        pts = [(lim, all(x["real"]["outcome"] == "ran" for x in rs)) for (t, lim), rs in by.items() if t == rt]
+        pts = [(lim, lim, all(x["real"]["outcome"] == "ran" for x in rs)) for (t, lim), rs in by.items() if t == rt]
         worked, failed = threshold(pts)
         for (t, lim), rs in sorted(by.items()):
             if t != rt:
@@ -240,7 +264,7 @@ def floor(recs):
             if any(o != "ran" for o in outs) and c is not None and v == "allow":
                 bad("floor/%s: limit %d KiB: %s while memgate allowed" % (rt, lim, "/".join(outs)))
             if c is not None and v == "refuse" and worked is not None and lim > worked + FLOOR_TOLERANCE_KB:
-                bad("floor/%s: memgate refused limit %d KiB; runc ran from %d KiB" % (rt, lim, worked))
+                bad("floor/%s: memgate refused limit %d KiB; %s ran every run from %d KiB" % (rt, lim, rt, worked))
             rows.append(("floor", "%s limit %d KiB" % (rt, lim), ("check " + mgs(c)) if c else "",
                          "/".join(outs) + ("" if all(o == "ran" for o in outs) else ": " + tail(next(x["real"]["out"] for x in rs if x["real"]["outcome"] != "ran"), 70)), ""))
         rows.append(("floor", rt + " threshold", "", "", "ran every time from %s KiB, failed at %s KiB" % (worked, failed)))
@@ -298,6 +322,20 @@ def main():
             parent(s, by[s], klog)
     if "floor" in by:
         floor(by["floor"])
+    for r in by.get("frag", []):
+        # Fragmentation: memgate's finding must match the buddy lists it read (the zone kernel
+        # allocations use first with no free block of order 3 or more).
+        h = r["host"]
+        frag = "fragmentation" in codes(h)
+        rows.append(("frag", r["step"], "host " + mgs(h), "runc " + short(r["real"]),
+                     "Normal buddyinfo: " + " ".join(r["buddyinfo_normal"].split()[4:])))
+        bi = r["buddyinfo_normal"].split()
+        if len(bi) > 7:
+            high = sum(int(x) for x in bi[4 + 3:])
+            if (high == 0) != frag:
+                bad("frag: Normal has %d free blocks of order >= 3 and memgate %s fragmentation" % (high, "reports" if frag else "does not report"))
+        if r["real"]["outcome"] != "ran" and verdict(h) == "allow":
+            bad("frag: runc %s while memgate allowed" % r["real"]["outcome"])
     for r in by.get("memcg", []):
         # A program that touches more than its own limit: no setting says so beforehand, memgate
         # claims nothing here; the row shows the real v2 memcg kill the captures keep.

@@ -104,7 +104,7 @@ ln "$root/rootfs/bin/mg-mem" "$root/rootfs/bin/java"
 [[ -n $hello ]] && cp "$root/bin/hello" "$root/rootfs/bin/hello"
 python3 "$here/mkbundles.py" "$root/bundles"
 cp "$here/guest/init" "$root/init" && chmod 0755 "$root/init"
-cp "$here"/guest/*.sh "$root/lab/"
+cp "$here"/guest/*.sh "$here"/guest/crun.conf "$root/lab/"
 echo "root:x:0:0::/:/bin/sh" > "$root/etc/passwd"
 (cd "$root" && find . | "$BUSYBOX" cpio -o -H newc 2>/dev/null | gzip -1 > "$work/initrd.gz")
 echo "kernellab: initramfs $(du -h "$work/initrd.gz" | cut -f1)"
@@ -112,7 +112,7 @@ echo "kernellab: initramfs $(du -h "$work/initrd.gz" | cut -f1)"
 # ---- one boot: machine shape and the scenario scripts it runs
 boot_args() {
         case $1 in
-        watermark) echo "-m 4096 -smp 2 | watermark" ;;
+        watermark) echo "-m 4096 -smp 2 | watermark,frag" ;;
         commit) echo "-m 4096 -smp 2 | commit,mode0" ;;
         v2) echo "-m 4096 -smp 2 -object memory-backend-ram,id=m0,size=3G -object memory-backend-ram,id=m1,size=1G -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1 | numa,parent2,floor" ;;
         v1) echo "-m 4096 -smp 2 | parent1" ;;

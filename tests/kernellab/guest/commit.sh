@@ -63,7 +63,8 @@ for h in $STEPS; do
                               run_ctr runc true-hook 60
                               # the headroom the hook saw, from its report: what runc had committed by then
                               _hh=$(sed -n 's/.*"commit_headroom_kb": *\(-\{0,1\}[0-9]*\).*/\1/p' /bundles/true-hook/memgate.json 2>/dev/null | head -1)
-                              emit "{\"scenario\":\"commit\",\"step\":\"hook-saw\",\"target_mib\":$h,\"headroom_kb\":$_hr,\"hook_headroom_kb\":${_hh:-null}}" ;;
+                              _hv=$(sed -n 's/^ *"verdict": *"\([a-z]*\)".*/\1/p' /bundles/true-hook/memgate.json 2>/dev/null | head -1)
+                              emit "{\"scenario\":\"commit\",\"step\":\"hook-saw\",\"target_mib\":$h,\"headroom_kb\":$_hr,\"hook_headroom_kb\":${_hh:-null},\"hook_verdict\":\"${_hv:-none}\"}" ;;
                         wrapper) run_ctr wrapper true 60 ;;
                         esac
                         emit "{\"scenario\":\"commit\",\"step\":\"scan\",\"how\":\"$how\",\"target_mib\":$h,\"headroom_kb\":$_hr,\"real\":{\"outcome\":\"$(outcome)\",\"rc\":$RC,\"out\":\"$OUT\"}}"

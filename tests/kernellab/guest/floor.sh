@@ -12,7 +12,9 @@ RTS=runc
 command -v crun >/dev/null && RTS="runc crun"
 for rt in $RTS; do
         for l in $LIMITS; do
-                mg_json check --bundle /bundles/floor-${l}k
+                # memgate as configured for that runtime (crun nodes: guest/crun.conf)
+                if [ $rt = crun ]; then mg_json check --bundle /bundles/floor-${l}k --config /lab/crun.conf
+                else mg_json check --bundle /bundles/floor-${l}k; fi
                 _chk=$MG
                 r=0
                 while [ $r -lt $REPS ]; do

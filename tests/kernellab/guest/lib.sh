@@ -89,7 +89,7 @@ hog_to_headroom() {
 
 # cg2_setup: mount cgroup v2 with memory and cpuset delegated to children
 cg2_setup() {
-        mountpoint -q /sys/fs/cgroup || mount -t cgroup2 none /sys/fs/cgroup
+        grep -q " /sys/fs/cgroup cgroup2 " /proc/mounts || mount -t cgroup2 none /sys/fs/cgroup
         echo "+memory +cpuset +pids" > /sys/fs/cgroup/cgroup.subtree_control
 }
 

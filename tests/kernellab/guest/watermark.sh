@@ -22,20 +22,23 @@ wm_state min_free_2g
 mg-mem touch 1024 >/dev/null
 sleep 1
 wm_state after_use
-# memory held: a process the OOM killer may not choose (oom_score_adj -1000) holds what is free
-# above the zones' min watermarks but 96 MiB; then the start needs memory the kernel grants only
-# by reclaim it cannot do (no page cache, no swap)
-_min=$(awk '$1 == "min" {s += $2} END {print s * 4}' /proc/zoneinfo)
-_held=$(( ($(mi MemFree) - _min) / 1024 - 96 ))
-echo -1000 > /proc/self/oom_score_adj
-mg-mem touch $_held hold >/dev/null & _hp=$!
-echo 0 > /proc/self/oom_score_adj
-_i=0
-while [ $_i -lt 600 ] && kill -0 $_hp 2>/dev/null &&
-      [ "$(awk '/^VmRSS/ {print int($2/1024)}' /proc/$_hp/status 2>/dev/null)" -lt $((_held - 8)) ]; do
-        _i=$((_i + 1)); usleep 200000
+# memory held: a process the OOM killer may not choose (oom_score_adj -1000) touches memory until
+# MemFree is within LEFT MiB of the zones' min watermarks, and holds it; then a start needs memory
+# the kernel grants only by reclaim it cannot do (no page cache, no swap)
+# (Not closer: filling to 32 MiB above the min watermarks panicked the guest, "System is
+# deadlocked on memory": the holder is exempt and nothing else is large enough to kill.)
+[ "$MODE" = full ] && HOLDS="128 96 64" || HOLDS=96
+mkfifo /run/fill
+for left in $HOLDS; do
+        echo -1000 > /proc/self/oom_score_adj
+        mg-mem fill $left > /run/fill & _hp=$!
+        echo 0 > /proc/self/oom_score_adj
+        read -r _line < /run/fill
+        _held=$(echo "$_line" | awk '{print $3}')
+        note "$_line"
+        EXTRA=",\"held_mib\":${_held:-0},\"left_mib\":$left" wm_state held
+        kill $_hp 2>/dev/null; wait $_hp 2>/dev/null
+        sleep 1
 done
-note "holding $_held MiB (min watermarks $_min kB)"
-EXTRA=",\"held_mib\":$_held" wm_state held
-kill $_hp 2>/dev/null; wait $_hp 2>/dev/null
+rm -f /run/fill
 sysctl -qw vm.min_free_kbytes=67584

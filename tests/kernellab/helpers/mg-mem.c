@@ -5,6 +5,13 @@
  *                              "commit failed KB: <errno>"; with "hold", stay until killed
  *   mg-mem touch MB [hold]     map and write MB, one page at a time; print progress every 64 MiB
  *                              to stdout (unbuffered), so a kill shows how far it got
+ *   mg-mem fill LEFT_MIB       touch memory 4 MiB at a time until MemFree is within LEFT_MIB of the
+ *                              sum of the zones' min watermarks (pages on the per-CPU lists do not
+ *                              show in MemFree, so a size computed beforehand falls short); print
+ *                              what it holds, then stay until killed
+ *   mg-mem frag LEFT_MIB       fill as above, then give back every other page (MADV_DONTNEED):
+ *                              half the memory returns to the kernel as single pages whose
+ *                              neighbours stay in use; print, then stay until killed
  *   mg-mem headroom            print CommitLimit - Committed_AS in kB
  *   mg-mem charged PID         print the kB of PID's private writable mappings (what
  *                              overcommit_memory=2 charges for it, less mappings made read-only
@@ -93,6 +100,50 @@ static int do_touch(long long mb, int keep) {
         return 0;
 }
 
+static long long min_watermarks_kb(void) {
+        FILE *f = fopen("/proc/zoneinfo", "re");
+        char line[256];
+        long long pages = 0, v;
+
+        if (!f)
+                return -1;
+        while (fgets(line, sizeof line, f))
+                if (sscanf(line, " min %lld", &v) == 1)
+                        pages += v;
+        fclose(f);
+        return pages * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static int do_fill(long long left_mib, int frag) {
+        long long min_kb = min_watermarks_kb(), held = 0;
+        long page = sysconf(_SC_PAGESIZE);
+        const size_t chunk = 4u << 20;
+
+        if (min_kb < 0)
+                return 1;
+        static char *chunks[1 << 16];
+        size_t n = 0;
+        while (n < sizeof chunks / sizeof chunks[0] && meminfo_kb("MemFree") - min_kb > left_mib * 1024) {
+                char *p = mmap(NULL, chunk, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                if (p == MAP_FAILED)
+                        break;
+                for (size_t off = 0; off < chunk; off += (size_t)page)
+                        p[off] = 1;
+                chunks[n++] = p;
+                held += 4;
+        }
+        if (frag) {
+                for (size_t i = 0; i < n; i++)
+                        for (size_t off = 0; off < chunk; off += 2 * (size_t)page)
+                                madvise(chunks[i] + off, (size_t)page, MADV_DONTNEED);
+                held /= 2;
+        }
+        printf("fill holds %lld MiB, MemFree %lld kB, min watermarks %lld kB\n", held, meminfo_kb("MemFree"), min_kb);
+        fflush(stdout);
+        hold();
+        return 0;
+}
+
 static int do_charged(const char *pid) {
         char path[64], line[512];
         unsigned long long lo, hi, sum = 0;
@@ -132,12 +183,16 @@ int main(int argc, char **argv) {
                 printf("%lld\n", meminfo_kb("CommitLimit") - meminfo_kb("Committed_AS"));
                 return 0;
         }
+        if (argc >= 3 && strcmp(argv[1], "fill") == 0)
+                return do_fill(atoll(argv[2]), 0);
+        if (argc >= 3 && strcmp(argv[1], "frag") == 0)
+                return do_fill(atoll(argv[2]), 1);
         if (argc >= 3 && strcmp(argv[1], "charged") == 0)
                 return do_charged(argv[2]);
         if (argc >= 3 && strcmp(argv[1], "commit") == 0)
                 return do_commit(atoll(argv[2]) << 10, argc > 3 && strcmp(argv[3], "hold") == 0);
         if (argc >= 3 && strcmp(argv[1], "touch") == 0)
                 return do_touch(atoll(argv[2]), argc > 3 && strcmp(argv[3], "hold") == 0);
-        fprintf(stderr, "usage: mg-mem commit KB [hold] | touch MB [hold] | headroom | charged PID | java -Xms<size>\n");
+        fprintf(stderr, "usage: mg-mem commit KB [hold] | touch MB [hold] | fill LEFT_MIB | frag LEFT_MIB | headroom | charged PID | java -Xms<size>\n");
         return 2;
 }
