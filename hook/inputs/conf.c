@@ -87,9 +87,10 @@ void mg_conf_defaults(mg_conf_t *c) {
                 .fail_closed = false,
                 .heuristic = MG_HEUR_AUTO,
                 /* kernel lab (Debian 6.1, overcommit_memory=2): by its createRuntime hook runc run
-                 * and runc init had committed 200-217 MiB (15 runs); starts failed at 250 MiB of
-                 * headroom and ran from 260 MiB, which this and the 43 MiB user reserve fit */
-                .runtime_reserve_kb = 216 * 1024,
+                 * and runc init had committed 200-217 MiB (47 runs); starts failed at up to 260
+                 * MiB of headroom and ran every run from 280 MiB (the kernel's per-CPU counter
+                 * moves the threshold by 8-16 MiB); with the 43 MiB user reserve this asks 275 */
+                .runtime_reserve_kb = 232 * 1024,
                 /* kernel lab: a static Go 1.19 hello commits 45 MiB (the 32 MiB arena index, a
                  * 4 MiB heap chunk, stacks and runtime structures) */
                 .go_start_kb = 45 * 1024,
