@@ -53,6 +53,7 @@ cleanup() {
         rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT
 
 eval "$("$here/fetch.sh")"
 echo "kernellab: kernel $KERNEL_IMAGE ($KERNEL_PACKAGE), mode $mode, out $out"
