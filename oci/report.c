@@ -10,6 +10,8 @@
 
 #include "memgate/oci/report_json.h"
 
+#include "memgate/checks/cgroup_owner.h"
+
 #include "json.h"
 #include "memgate/workload/heap.h"
 
@@ -364,6 +366,58 @@ static void container(out_t *o, const mg_report_ctx_t *ctx) {
         close_map(o);
 }
 
+/* host mode: the running containers near their limit, named by container and pod. */
+static void containers(out_t *o, const mg_report_ctx_t *ctx) {
+        const mg_containers_t *c = ctx->containers;
+        if (!c && !ctx->containers_error)
+                return;
+        key(o, "running_containers");
+        open_map(o);
+        if (!c) {
+                kstr(o, "error", ctx->containers_error);
+                close_map(o);
+                return;
+        }
+        ki64(o, "cgroup_version", c->version);
+        key(o, "mount"), str_n(o, c->mount, sizeof(c->mount));
+        kstr(o, "backend", c->backend);
+        ku64(o, "near_limit_percent", c->share_percent);
+        ku64(o, "cgroups_walked", c->walked);
+        ku64(o, "containers", c->matched);
+        ku64(o, "near_limit", c->near);
+        if (c->cut)
+                kbool(o, "walk_cut", true);
+        key(o, "near");
+        open_arr(o);
+        for (size_t i = 0; i < c->nkept; i++) {
+                const mg_cg_usage_t *u = &c->kept[i];
+                mg_cg_owner_t ow;
+                mg_cg_owner_decode(u->path, &ow);
+                open_map(o);
+                key(o, "cgroup"), str_n(o, u->path, sizeof(u->path));
+                if (ow.engine[0])
+                        kstr(o, "engine", ow.engine);
+                if (ow.id[0])
+                        kstr(o, "container_id", ow.id);
+                if (ow.pod_uid[0])
+                        kstr(o, "pod_uid", ow.pod_uid);
+                if (ow.qos[0])
+                        kstr(o, "qos", ow.qos);
+                ku64(o, "usage_bytes", u->usage_bytes);
+                ku64(o, "inactive_file_bytes", u->inactive_file_bytes);
+                ku64(o, "working_set_bytes", u->working_set_bytes);
+                ku64(o, "limit_bytes", u->limit_bytes);
+                kbool(o, "own_limit", u->own_limit);
+                if (u->have_oom_kills)
+                        ku64(o, "oom_kills", u->oom_kills);
+                else
+                        knull(o, "oom_kills");
+                close_map(o);
+        }
+        close_arr(o);
+        close_map(o);
+}
+
 int mg_oci_report_json(const mg_report_ctx_t *ctx, char **ret_buf, size_t *ret_len, mg_error_t *err) {
         _cleanup_(yajl_gen_freep) yajl_gen g = NULL;
 
@@ -400,6 +454,7 @@ int mg_oci_report_json(const mg_report_ctx_t *ctx, char **ret_buf, size_t *ret_l
                 close_map(&o);
         }
         host(&o, ctx);
+        containers(&o, ctx);
         container(&o, ctx);
         close_map(&o);
 

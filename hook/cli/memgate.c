@@ -23,7 +23,9 @@ static void usage(FILE *f) {
               "Options:\n"
               "  --procfs DIR            read /proc from DIR (default /proc)\n"
               "  --sysfs DIR             read /sys from DIR (default /sys)\n"
-              "  --format text|json      report format (hook: print a report only when given)\n"
+              "  --format text|json|prometheus\n"
+              "                          report format (hook: print a report only when given;\n"
+              "                          prometheus: node_exporter's textfile format)\n"
               "  --config FILE           memgate.conf (default " MG_DEFAULT_CONF ", absent is fine)\n"
               "  --policy enforce|warn   warn: report refusals as warnings and allow the start\n"
               "  --heuristic auto|legacy|modern\n"
@@ -82,8 +84,10 @@ static int parse_args(int argc, char **argv, mg_options_t *o, const char **ret_c
                                 o->format = MG_FORMAT_TEXT;
                         else if (!strcmp(optarg, "json"))
                                 o->format = MG_FORMAT_JSON;
+                        else if (!strcmp(optarg, "prometheus"))
+                                o->format = MG_FORMAT_PROMETHEUS;
                         else
-                                return usage_error("--format \"%s\": expected text or json", optarg);
+                                return usage_error("--format \"%s\": expected text, json or prometheus", optarg);
                         o->format_set = true;
                         break;
                 case OPT_CONFIG:

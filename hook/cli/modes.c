@@ -106,7 +106,9 @@ static int host_run(void *userdata) {
                 mg_error_set(&err, -ENOMEM, "out of memory");
                 goto fail;
         }
-        if (mg_eval_conf(&o->eval, &ev->conf, &err) < 0 || mg_eval_run(&o->eval, NULL, 0, NULL, ev, &err) < 0)
+        mg_eval_opts_t eo = o->eval;
+        eo.containers = true; /* the running containers near their limit, in host mode only */
+        if (mg_eval_conf(&eo, &ev->conf, &err) < 0 || mg_eval_run(&eo, NULL, 0, NULL, ev, &err) < 0)
                 goto fail;
         mg_report_ctx_t ctx = mg_eval_report_ctx(ev, "host", NULL);
         if (print_report(o, &ctx, &err) < 0)

@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "memgate/checks/cgroup_owner.h"
 #include "memgate/checks/checks.h"
+#include "memgate/checks/thresholds.h"
 #include "memgate/inputs/host_read.h"
 #include "memgate/oci/parse.h"
 #include "memgate/outputs/annotations.h"
@@ -24,6 +26,7 @@ void mg_evaluation_free(mg_evaluation_t *ev) {
         mg_state_free(&ev->state);
         mg_container_free(&ev->container);
         mg_cgroup_free(ev->cgroup);
+        mg_containers_clear(&ev->containers);
         mg_kv_clear(ev->annotations, ev->nannotations);
         free(ev);
 }
@@ -76,6 +79,26 @@ static void resolve_cgroup(const mg_eval_opts_t *o, mg_evaluation_t *ev) {
         ev->effective_limit_bytes = mg_cgroup_effective_limit(cg, NULL);
 }
 
+/* A cgroup is a running container's (or a pod's) when its path names one. */
+static bool is_container_cgroup(const char *path, void *userdata) {
+        mg_cg_owner_t owner;
+        (void)userdata;
+        return mg_cg_owner_decode(path, &owner);
+}
+
+/* The running containers near their limit. Not listing them is no error for the evaluation: the
+ * report says why. */
+static void read_containers(const mg_eval_opts_t *o, mg_evaluation_t *ev) {
+        mg_error_t cerr = {0};
+        if (mg_containers_read(&o->roots, MG_CONTAINER_NEAR_PERCENT, is_container_cgroup, NULL, &ev->containers,
+                               &cerr) < 0) {
+                snprintf(ev->containers_error, sizeof(ev->containers_error), "%s",
+                         cerr.msg[0] ? cerr.msg : "unreadable");
+                return;
+        }
+        ev->have_containers = true;
+}
+
 int mg_eval_run(const mg_eval_opts_t *o, const char *config_json, size_t config_len, const char *config_name,
                 mg_evaluation_t *ev, mg_error_t *err) {
         int r = mg_host_read(&o->roots, &ev->host, err);
@@ -124,6 +147,8 @@ int mg_eval_run(const mg_eval_opts_t *o, const char *config_json, size_t config_
                 .runtime_running = ev->have_state && ev->state.pid > 0,
         };
         mg_evaluate(&in, &ev->report);
+        if (o->containers)
+                read_containers(o, ev);
         r = mg_report_annotations(&ev->report, &ev->model, ev->annotations, MG_ANNOTATIONS_MAX);
         if (r < 0)
                 return mg_error_set(err, r, "out of memory building the annotations");
@@ -146,5 +171,7 @@ mg_report_ctx_t mg_eval_report_ctx(const mg_evaluation_t *ev, const char *mode, 
                 .nannotations = ev->nannotations,
                 .cgroup_error = ev->cgroup_error[0] ? ev->cgroup_error : NULL,
                 .cgroup_checks = ev->cgroup_error[0] ? MG_CGROUP_CHECKS : NULL,
+                .containers = ev->have_containers ? &ev->containers : NULL,
+                .containers_error = ev->containers_error[0] ? ev->containers_error : NULL,
         };
 }

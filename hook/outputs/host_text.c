@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "memgate/checks/cgroup_owner.h"
 #include "memgate/checks/thresholds.h"
 #include "memgate/inputs/nodemask.h"
 #include "memgate/models/kernel.h"
@@ -15,7 +16,7 @@
 #define FMT(v, buf) mg_fmt_bytes((v), (buf), sizeof(buf))
 #define FMT_KB(kb, buf) mg_fmt_kb((kb), (buf), sizeof(buf))
 
-static int highest_order(const mg_buddy_t *b) {
+int mg_buddy_highest_order(const mg_buddy_t *b) {
         for (size_t o = b->norders < MG_ORDERS_MAX ? b->norders : MG_ORDERS_MAX; o-- > 0;)
                 if (b->free[o])
                         return (int)o;
@@ -71,7 +72,7 @@ void mg_host_nodes_text(const mg_host_t *h, mg_buf_t *out) {
                         const mg_buddy_t *bd = &h->buddy[i];
                         if (bd->node != ids[k])
                                 continue;
-                        int ho = highest_order(bd);
+                        int ho = mg_buddy_highest_order(bd);
                         if (ho < 0)
                                 mg_buf_printf(out, " %s:none", bd->zone);
                         else
@@ -84,4 +85,39 @@ void mg_host_nodes_text(const mg_host_t *h, mg_buf_t *out) {
             total > 0)
                 mg_buf_printf(out, "  unreclaimable slab: %s (%.1f%% of MemTotal; warned above %d%%)\n",
                               FMT_KB(sun, a), (double)sun * 100.0 / (double)total, MG_SLAB_PERCENT);
+}
+
+void mg_host_containers_text(const mg_containers_t *c, const char *error, mg_buf_t *out) {
+        char a[32], b[32];
+        if (!c) {
+                if (error)
+                        mg_buf_printf(out, "Running containers: not listed: %s\n", error);
+                return;
+        }
+        mg_buf_printf(out, "Running containers: %zu memory cgroup%s of containers and pods (cgroup v%d, %s), %zu "
+                           "with a working set above %u%% of the effective limit\n",
+                      c->matched, c->matched == 1 ? "" : "s", c->version, c->mount, c->near, c->share_percent);
+        if (!c->nkept)
+                return;
+        mg_buf_printf(out, "  %-40s %11s %11s %6s %9s  %s\n", "container", "working set", "limit", "used", "oom kills",
+                      "cgroup");
+        for (size_t i = 0; i < c->nkept; i++) {
+                const mg_cg_usage_t *u = &c->kept[i];
+                mg_cg_owner_t ow;
+                char who[128], pct[16], kills[24];
+                mg_cg_owner_decode(u->path, &ow);
+                mg_cg_owner_describe(&ow, who, sizeof(who));
+                snprintf(pct, sizeof(pct), "%.1f%%", (double)u->working_set_bytes * 100.0 / (double)u->limit_bytes);
+                if (u->have_oom_kills)
+                        snprintf(kills, sizeof(kills), "%" PRIu64, u->oom_kills);
+                else
+                        snprintf(kills, sizeof(kills), "-");
+                mg_buf_printf(out, "  %-40s %11s %11s %6s %9s  %s%s\n", who[0] ? who : "-",
+                              mg_fmt_bytes(u->working_set_bytes, a, sizeof(a)), mg_fmt_bytes(u->limit_bytes, b, sizeof(b)),
+                              pct, kills, u->path, u->own_limit ? "" : " (an ancestor's limit)");
+        }
+        if (c->near > c->nkept)
+                mg_buf_printf(out, "  (%zu more not shown: memgate keeps %d)\n", c->near - c->nkept, MG_CONTAINERS_KEPT_MAX);
+        if (c->cut)
+                mg_buf_printf(out, "  (the walk stopped after %d cgroups)\n", MG_CONTAINERS_WALK_MAX);
 }

@@ -6,6 +6,7 @@
 
 #include "memgate/oci/report_json.h"
 #include "memgate/outputs/atomic.h"
+#include "memgate/outputs/prometheus.h"
 #include "memgate/outputs/stderr.h"
 #include "memgate/outputs/text.h"
 #include "memgate/util/buf.h"
@@ -24,10 +25,14 @@ int mg_report_print(int fd, mg_format_t f, const mg_report_ctx_t *ctx, mg_error_
                 return 0;
         }
         mg_buf_t b = {0};
-        mg_report_text(ctx, &b);
+        if (f == MG_FORMAT_PROMETHEUS)
+                mg_report_prometheus(ctx, &b);
+        else
+                mg_report_text(ctx, &b);
         if (b.overflow) {
                 mg_buf_free(&b);
-                return mg_error_set(err, -ENOMEM, "the text report: out of memory");
+                return mg_error_set(err, -ENOMEM, "the %s report: out of memory",
+                                    f == MG_FORMAT_PROMETHEUS ? "prometheus" : "text");
         }
         r = b.data ? mg_write_all(fd, b.data, b.len) : 0;
         mg_buf_free(&b);

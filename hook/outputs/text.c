@@ -129,6 +129,13 @@ void mg_report_text(const mg_report_ctx_t *ctx, mg_buf_t *o) {
                         mg_buf_printf(o, "\n%s", nodes.data);
                 mg_buf_free(&nodes);
         }
+        if (ctx->containers || ctx->containers_error) {
+                mg_buf_t cs = {0};
+                mg_host_containers_text(ctx->containers, ctx->containers_error, &cs);
+                if (cs.len)
+                        mg_buf_printf(o, "\n%s", cs.data);
+                mg_buf_free(&cs);
+        }
         mg_buf_printf(o, "\nFindings:%s\n", r->n ? "" : " none");
         for (size_t i = 0; i < r->n; i++) {
                 const mg_finding_t *f = &r->findings[i];

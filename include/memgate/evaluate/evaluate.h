@@ -8,6 +8,7 @@
 #include "memgate/checks/finding.h"
 #include "memgate/inputs/cgroup.h"
 #include "memgate/inputs/conf.h"
+#include "memgate/inputs/containers.h"
 #include "memgate/inputs/host.h"
 #include "memgate/models/kernel.h"
 #include "memgate/oci/container.h"
@@ -24,6 +25,7 @@ typedef struct mg_eval_opts {
         bool fail_closed;          /* --fail-closed */
         bool heuristic_set;        /* --heuristic given */
         mg_heuristic_t heuristic;
+        bool containers;           /* host mode: list the running containers near their limit */
 } mg_eval_opts_t;
 
 #define MG_ANNOTATIONS_MAX 16
@@ -43,6 +45,10 @@ typedef struct mg_evaluation {
          * resolve), and the checks that went without it. */
         char cgroup_error[sizeof(((mg_error_t *)0)->msg)];
         mg_report_t report;
+        /* Host mode: the running containers near their limit, or why they could not be listed. */
+        mg_containers_t containers;
+        bool have_containers;
+        char containers_error[sizeof(((mg_error_t *)0)->msg)];
         /* The io.memgate.* annotations the evaluation yields. */
         mg_kv_t annotations[MG_ANNOTATIONS_MAX];
         size_t nannotations;

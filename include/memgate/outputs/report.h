@@ -5,6 +5,7 @@
 #define MEMGATE_OUTPUTS_REPORT_H
 
 #include "memgate/checks/finding.h"
+#include "memgate/inputs/containers.h"
 #include "memgate/inputs/host.h"
 #include "memgate/models/kernel.h"
 #include "memgate/oci/container.h"
@@ -23,6 +24,8 @@ typedef struct mg_report_ctx {
         size_t nannotations;
         const char *cgroup_error;         /* why the container's cgroup was not resolved, or NULL */
         const char *cgroup_checks;        /* then: the checks that went without it */
+        const mg_containers_t *containers; /* host mode: running containers near their limit, or NULL */
+        const char *containers_error;     /* why they were not listed, or NULL */
 } mg_report_ctx_t;
 
 #endif

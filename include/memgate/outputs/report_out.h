@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Where a whole report goes: a stream (stdout, in text or JSON) or the bundle (memgate.json). */
+/* Where a whole report goes: a stream (stdout, in text, JSON or Prometheus) or the bundle (memgate.json). */
 #ifndef MEMGATE_OUTPUTS_REPORT_OUT_H
 #define MEMGATE_OUTPUTS_REPORT_OUT_H
 
@@ -9,6 +9,7 @@
 typedef enum mg_format {
         MG_FORMAT_TEXT,
         MG_FORMAT_JSON,
+        MG_FORMAT_PROMETHEUS, /* node_exporter's textfile format (outputs/prometheus.h) */
 } mg_format_t;
 
 /* The report on fd in format f. A negative errno when it could not be built or written. */
