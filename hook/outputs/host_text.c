@@ -99,8 +99,7 @@ void mg_host_containers_text(const mg_containers_t *c, const char *error, mg_buf
                       c->matched, c->matched == 1 ? "" : "s", c->version, c->mount, c->near, c->share_percent);
         if (!c->nkept)
                 return;
-        mg_buf_printf(out, "  %-40s %11s %11s %6s %9s  %s\n", "container", "working set", "limit", "used", "oom kills",
-                      "cgroup");
+        mg_buf_printf(out, "  %11s %11s %6s %9s  %s\n", "working set", "limit", "used", "oom kills", "container, cgroup");
         for (size_t i = 0; i < c->nkept; i++) {
                 const mg_cg_usage_t *u = &c->kept[i];
                 mg_cg_owner_t ow;
@@ -112,9 +111,9 @@ void mg_host_containers_text(const mg_containers_t *c, const char *error, mg_buf
                         snprintf(kills, sizeof(kills), "%" PRIu64, u->oom_kills);
                 else
                         snprintf(kills, sizeof(kills), "-");
-                mg_buf_printf(out, "  %-40s %11s %11s %6s %9s  %s%s\n", who[0] ? who : "-",
+                mg_buf_printf(out, "  %11s %11s %6s %9s  %s%s\n  %41s %s\n",
                               mg_fmt_bytes(u->working_set_bytes, a, sizeof(a)), mg_fmt_bytes(u->limit_bytes, b, sizeof(b)),
-                              pct, kills, u->path, u->own_limit ? "" : " (an ancestor's limit)");
+                              pct, kills, who[0] ? who : "-", u->own_limit ? "" : " (an ancestor's limit)", "", u->path);
         }
         if (c->near > c->nkept)
                 mg_buf_printf(out, "  (%zu more not shown: memgate keeps %d)\n", c->near - c->nkept, MG_CONTAINERS_KEPT_MAX);
