@@ -1,0 +1,22 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Every man page in man/ renders without a warning from man and groff (`man --warnings`), and names
+# only sections it has. Any stderr output is a failure.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+need_cmd man
+SRC=${MEMGATE_SRC:?}
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+n=0
+for page in "$SRC"/man/*.[1-8]; do
+        LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$page" > "$WORK/out" 2> "$WORK/err" || fail "$page: man failed"
+        [ ! -s "$WORK/err" ] || fail "$page: $(cat "$WORK/err")"
+        [ -s "$WORK/out" ] || fail "$page: rendered nothing"
+        n=$((n + 1))
+done
+[ "$n" -ge 3 ] || fail "only $n man pages found"
+# The option memgate takes is the one memgate(1) documents.
+"${MEMGATE_BIN:?}" --help | grep -q 'text|json|prometheus' || fail "memgate --help does not name prometheus"
+LC_ALL=C.UTF-8 man -l "$SRC/man/memgate.1" 2>/dev/null | grep -q 'text|json|prometheus' || fail "memgate(1) does not document --format prometheus"
+echo "PASS: $n man pages render without warnings"
