@@ -32,6 +32,11 @@ file(INSTALL DESTINATION \"\${_unitdir}\" TYPE FILE PERMISSIONS OWNER_READ OWNER
 install(FILES contrib/prometheus/memgate.rules.yml contrib/prometheus/memgate-prometheusrule.yaml
         DESTINATION ${CMAKE_INSTALL_DATADIR}/memgate/prometheus)
 
+install(FILES contrib/kubernetes/memgate-installer.yaml contrib/kubernetes/Containerfile
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/memgate/kubernetes)
+install(PROGRAMS contrib/kubernetes/node-image.sh DESTINATION ${CMAKE_INSTALL_DATADIR}/memgate/kubernetes)
+install(PROGRAMS contrib/kubernetes/memgate-node-install DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/memgate)
+
 # ---- The Debian package ------------------------------------------------------------------------
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME memgate)
