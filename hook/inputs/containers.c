@@ -111,13 +111,21 @@ static void visit(walk_t *w, const char *path, size_t depth, int cgfd) {
         if (depth == 0 || (w->keep && !w->keep(path, w->userdata)))
                 return;
         o->matched++;
+        if (read_u64_file(cgfd, w->h.version == 1 ? "memory.usage_in_bytes" : "memory.current", &u.usage_bytes) < 0)
+                return;
+        /* The working set is at most the usage, and the limit at most the walk's (v1's
+         * hierarchical_memory_limit skips ancestors without use_hierarchy, so it can only be
+         * larger): a usage within the share of that limit is not near it, and memory.stat, which
+         * v1 computes over the whole subtree, is not read. */
+        if (w->h.version == 2 && (!eff || (unsigned __int128)u.usage_bytes * 100 <= (unsigned __int128)eff * w->share))
+                return;
+        if (w->h.version == 1 && eff && (unsigned __int128)u.usage_bytes * 100 <= (unsigned __int128)eff * w->share)
+                return;
         if (read_text(cgfd, "memory.stat", &stat) < 0)
                 return;
         if (w->h.version == 1 && mg_keyed_u64(stat, "hierarchical_memory_limit", &hier) == 0)
                 eff = hier >= MG_CGROUP_V1_UNLIMITED ? 0 : hier;
         if (!eff)
-                return;
-        if (read_u64_file(cgfd, w->h.version == 1 ? "memory.usage_in_bytes" : "memory.current", &u.usage_bytes) < 0)
                 return;
         (void)mg_keyed_u64(stat, w->h.version == 1 ? "total_inactive_file" : "inactive_file", &u.inactive_file_bytes);
         u.working_set_bytes = mg_sat_sub(u.usage_bytes, u.inactive_file_bytes);
