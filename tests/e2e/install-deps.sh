@@ -11,8 +11,8 @@ set -euo pipefail
 # tests never use a system-wide daemon). The CRI client runs on Node with packages from npm.
 pkgs=(podman runc busybox-static uidmap jq conmon docker.io containerd)
 # fleet (tests/fleet): promtool, node_exporter 1.5, lintian, YAML and the Kubernetes models for the
-# rule and manifest checks (node and npm come from the lines below).
-pkgs+=(prometheus prometheus-node-exporter lintian python3-yaml python3-kubernetes man-db)
+# rule and manifest checks, debootstrap for the installer image's base (node and npm: below).
+pkgs+=(prometheus prometheus-node-exporter lintian python3-yaml python3-kubernetes man-db debootstrap)
 missing=()
 for p in "${pkgs[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
