@@ -7,7 +7,9 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need_cmd promtool
 need_cmd python3
-python3 -c 'import yaml' 2>/dev/null || skip "needs python3-yaml"
+PY=/usr/bin/python3
+$PY -c "import yaml" 2>/dev/null || PY=python3
+$PY -c "import yaml" 2>/dev/null || skip "needs python3-yaml"
 SRC=${MEMGATE_SRC:?}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -15,7 +17,7 @@ RULES="$SRC/contrib/prometheus/memgate.rules.yml"
 
 promtool check rules "$RULES" || fail "promtool check rules $RULES"
 cp "$RULES" "$WORK/memgate.rules.yml"
-python3 - "$RULES" "$SRC/contrib/prometheus/memgate-prometheusrule.yaml" "$(dirname "$0")/rules.test.yml" \
+$PY - "$RULES" "$SRC/contrib/prometheus/memgate-prometheusrule.yaml" "$(dirname "$0")/rules.test.yml" \
         "$WORK" <<'PY'
 import sys, yaml
 rules_path, cr_path, test_path, work = sys.argv[1:]
