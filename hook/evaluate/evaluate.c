@@ -79,11 +79,21 @@ static void resolve_cgroup(const mg_eval_opts_t *o, mg_evaluation_t *ev) {
         ev->effective_limit_bytes = mg_cgroup_effective_limit(cg, NULL);
 }
 
-/* A cgroup is a running container's (or a pod's) when its path names one. */
+/* A cgroup is a running container's (or a pod's) when its path names one; once per container:
+ * podman's systemd form nests the container in libpod-<id>.scope/container, which names the same
+ * container as its parent. */
 static bool is_container_cgroup(const char *path, void *userdata) {
-        mg_cg_owner_t owner;
+        mg_cg_owner_t owner, parent;
+        char up[MG_CGROUP_PATH_MAX];
         (void)userdata;
-        return mg_cg_owner_decode(path, &owner);
+        if (!mg_cg_owner_decode(path, &owner))
+                return false;
+        const char *slash = strrchr(path, '/');
+        if (!owner.id[0] || !slash || slash == path || (size_t)(slash - path) >= sizeof(up))
+                return true;
+        memcpy(up, path, (size_t)(slash - path));
+        up[slash - path] = '\0';
+        return !(mg_cg_owner_decode(up, &parent) && !strcmp(parent.id, owner.id));
 }
 
 /* The running containers near their limit. Not listing them is no error for the evaluation: the

@@ -35,13 +35,15 @@ OOM_ID=$(hex 1d2e3f40)
 POD_UID=11112222-3333-4444-5555-666677778888
 
 MB=$((1 << 20))
-mkdir -p "$TOP/docker/$DOCKER_ID" "$TOP/docker/$LOW_ID" "$TOP/docker/$OOM_ID" \
+PODMAN_ID=$(hex 5eed5eed)
+mkdir -p "$TOP/docker/$DOCKER_ID" "$TOP/docker/$LOW_ID" "$TOP/docker/$OOM_ID" "$TOP/libpod-$PODMAN_ID.scope/container" \
         "$TOP/kubepods/burstable/pod$POD_UID/$KUBE_ID" "$TOP/plain"
 echo $((64 * MB)) > "$TOP/docker/$DOCKER_ID/memory.limit_in_bytes"    # own limit, filled to 93%
 echo $((256 * MB)) > "$TOP/docker/$LOW_ID/memory.limit_in_bytes"      # filled to 20%: not near
 echo $((32 * MB)) > "$TOP/docker/$OOM_ID/memory.limit_in_bytes"       # one OOM kill, then 93%
 echo $((64 * MB)) > "$TOP/kubepods/burstable/pod$POD_UID/memory.limit_in_bytes" # the pod's limit caps it
 echo $((64 * MB)) > "$TOP/plain/memory.limit_in_bytes"                 # no container: not listed
+echo $((64 * MB)) > "$TOP/libpod-$PODMAN_ID.scope/memory.limit_in_bytes" # podman's systemd form: listed once
 
 start_fill() { # DIR FRACTION [--oom]
         local fifo="$WORK/fifo.$RANDOM"
@@ -65,15 +67,16 @@ grep -q '^oom_kill 1$' "$TOP/docker/$OOM_ID/memory.oom_control" || fail "the ker
 start_fill "$TOP/docker/$OOM_ID" 0.93
 start_fill "$TOP/kubepods/burstable/pod$POD_UID/$KUBE_ID" 0.93
 start_fill "$TOP/plain" 0.93
+start_fill "$TOP/libpod-$PODMAN_ID.scope/container" 0.93
 
 "$MG" host --format json > "$WORK/host.json" || [ $? -eq 1 ]
 "$MG" host --format text > "$WORK/host.txt" || [ $? -eq 1 ]
 "$MG" host --format prometheus > "$WORK/host.prom" || [ $? -eq 1 ]
 
 # What the kernel says now, for the comparison: usage minus total_inactive_file, per cgroup.
-python3 - "$WORK/host.json" "$TOP" "$V1" "$DOCKER_ID" "$KUBE_ID" "$LOW_ID" "$OOM_ID" "$POD_UID" <<'PY'
+python3 - "$WORK/host.json" "$TOP" "$V1" "$DOCKER_ID" "$KUBE_ID" "$LOW_ID" "$OOM_ID" "$POD_UID" "$PODMAN_ID" <<'PY'
 import json, os, sys
-path, top, v1, docker_id, kube_id, low_id, oom_id, pod_uid = sys.argv[1:]
+path, top, v1, docker_id, kube_id, low_id, oom_id, pod_uid, podman_id = sys.argv[1:]
 rel = "/" + os.path.relpath(top, v1)
 rc = json.load(open(path))["running_containers"]
 assert rc["cgroup_version"] == 1 and rc["backend"] == "libcgroup", rc
@@ -104,7 +107,9 @@ check(kube, "cri", kube_id, False, 64 * MB, 0)
 assert near[kube]["pod_uid"] == pod_uid and near[kube]["qos"] == "burstable", near[kube]
 assert rel + "/docker/" + low_id not in near, "a container at 20% of its limit was listed"
 assert rel + "/plain" not in near, "a cgroup of no container was listed"
-assert rc["near_limit"] >= 4 and rc["containers"] >= 5, rc
+check(rel + "/libpod-" + podman_id + ".scope", "podman", podman_id, True, 64 * MB, 0)
+assert rel + "/libpod-" + podman_id + ".scope/container" not in near, "podman's container listed twice"
+assert rc["near_limit"] >= 5 and rc["containers"] >= 6, rc
 print("json: %d near their limit, ours as expected" % rc["near_limit"])
 PY
 
