@@ -19,4 +19,11 @@ done
 # The option memgate takes is the one memgate(1) documents.
 "${MEMGATE_BIN:?}" --help | grep -q 'text|json|prometheus' || fail "memgate --help does not name prometheus"
 LC_ALL=C.UTF-8 man -l "$SRC/man/memgate.1" 2>/dev/null | grep -q 'text|json|prometheus' || fail "memgate(1) does not document --format prometheus"
-echo "PASS: $n man pages render without warnings"
+# memgate.conf(5) documents every key memgate.conf takes (the key table of hook/inputs/conf.c).
+LC_ALL=C.UTF-8 MANWIDTH=200 man -l "$SRC/man/memgate.conf.5" 2>/dev/null > "$WORK/conf5"
+keys=$(sed -n '/^} keys\[\] = {/,/^};/p' "$SRC/hook/inputs/conf.c" | grep -o '{"[a-z_]*"' | tr -d '{"')
+[ -n "$keys" ] || fail "no keys found in hook/inputs/conf.c"
+for k in $keys; do
+        grep -Eq "(^|[^a-z_])$k([^a-z_]|\$)" "$WORK/conf5" || fail "memgate.conf(5) does not document $k"
+done
+echo "PASS: $n man pages render without warnings; memgate.conf(5) has all $(echo "$keys" | wc -w) keys"
