@@ -24,6 +24,7 @@
 #include "memgate/util/cleanup.h"
 #include "memgate/util/number.h"
 #include "memgate/util/read.h"
+#include "memgate/util/step.h"
 
 #define CTRL_CAP (64 * 1024)
 
@@ -264,6 +265,7 @@ int mg_containers_read(const mg_roots_t *roots, unsigned share_percent, mg_conta
                 mg_cg_hier_close(&w.h);
                 return mg_error_set(err, -ENOMEM, "out of memory");
         }
+        mg_step("walking the memory cgroups under %s", w.h.mount);
         r = be == &mg_cg_backend_libcgroup ? walk_libcgroup(&w, err) : walk_sysfs(&w, err);
         mg_cg_hier_close(&w.h);
         if (r < 0) {
