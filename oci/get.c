@@ -7,6 +7,7 @@
 
 #include "json.h"
 #include "memgate/util/number.h"
+#include "memgate/util/sort.h"
 
 bool mg_json_key_match(const char *key, const char *field) {
         const unsigned char *k = (const unsigned char *)key;
@@ -266,16 +267,16 @@ static int kv_put(struct kv_ctx *c, const char *key, const char *value, const ch
         return 0;
 }
 
-static const mg_kv_t *sort_base;
-
-static int cmp_kv_index(const void *a, const void *b) {
+static int cmp_kv_index(const void *a, const void *b, void *ctx) {
+        const mg_kv_t *kv = ctx;
         size_t x = *(const size_t *)a, y = *(const size_t *)b;
-        int r = strcmp(sort_base[x].key, sort_base[y].key);
+        int r = strcmp(kv[x].key, kv[y].key);
         return r ? r : (x > y) - (x < y);
 }
 
 /* Go map semantics: one entry per key, the last value assigned, kept at the key's first place.
- * O(n log n) by sorting indices. */
+ * O(n log n) by sorting indices, with mg_sort: qsort(3) would call sysinfo(2) for 128 entries or
+ * more, which the seccomp filter kills, so annotations alone could switch memgate off. */
 static int kv_dedup(struct kv_ctx *c, const char *path, mg_error_t *err) {
         if (c->n < 2)
                 return 0;
@@ -284,9 +285,8 @@ static int kv_dedup(struct kv_ctx *c, const char *path, mg_error_t *err) {
                 return mg_error_set(err, -ENOMEM, "\"%s\": out of memory", path);
         for (size_t i = 0; i < c->n; i++)
                 idx[i] = i;
-        sort_base = c->kv; /* single-threaded; qsort has no context argument */
-        qsort(idx, c->n, sizeof(size_t), cmp_kv_index);
-        sort_base = NULL;
+        if (mg_sort(idx, c->n, sizeof(size_t), cmp_kv_index, c->kv) < 0)
+                return mg_error_set(err, -ENOMEM, "\"%s\": out of memory", path);
         for (size_t g = 0; g < c->n;) {
                 size_t e = g + 1;
                 while (e < c->n && strcmp(c->kv[idx[g]].key, c->kv[idx[e]].key) == 0)
