@@ -32,6 +32,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sys/mman.h>
@@ -129,6 +130,10 @@ static int build(scmp_filter_ctx ctx) {
 int mg_sandbox_enter(mg_error_t *err) {
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return mg_error_set(err, -errno, "sandbox: PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+
+        /* localtime_r (the syslog timestamp) reads the time zone on first use; do that now, while
+         * any file may still be opened, so the confined process only ever uses the cached zone. */
+        tzset();
 
         _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
         if (!ctx)
