@@ -258,6 +258,7 @@ int mg_heap_detect(char *const *args, size_t nargs, char *const *env, size_t nen
         bool oom = sc->oom;
         for (size_t i = 0; i < sc->nvars; i++)
                 free(sc->vars[i].value);
+        free(sc->env_index);
         free(sc);
         return oom ? -ENOMEM : 0;
 }

@@ -148,16 +148,6 @@ static bool is_assignment(const char *w) {
         return w[n] == '=';
 }
 
-static const char *env_lookup(char *const *env, size_t nenv, const char *name, size_t len, bool ci) {
-        const char *found = NULL;
-        for (size_t i = 0; env && i < nenv; i++) { /* the last one wins, as in runc */
-                const char *e = env[i];
-                if (e && (ci ? !strncasecmp(e, name, len) : !strncmp(e, name, len)) && e[len] == '=')
-                        found = e + len + 1;
-        }
-        return found;
-}
-
 static var_t *var_find(scan_t *sc, const char *name, size_t len, bool ci) {
         for (size_t i = 0; i < sc->nvars; i++)
                 if (strlen(sc->vars[i].name) == len &&
@@ -189,7 +179,7 @@ static void record_assignment(scan_t *sc, const char *w, bool env, const char *s
         }
         free(v->value);
         v->value = value;
-        v->env = env || env_lookup(sc->env, sc->nenv, w, len, false);
+        v->env = env || mg_scan_env_lookup(sc, w, len, false);
         snprintf(v->source, sizeof(v->source), "%.*s= in %s", (int)(len > 24 ? 24 : len), w, source);
         if (v->env && (!strncasecmp(w, "DOTNET_", 7) || !strncasecmp(w, "COMPlus_", 8)) && !sc->saw_dotnet) {
                 sc->saw_dotnet = true;
@@ -206,7 +196,7 @@ const char *mg_scan_getenv(scan_t *sc, const char *name, bool ci, char *source, 
                 mg_scan_set_str(source, n, v->source);
                 return v->value;
         }
-        const char *e = env_lookup(sc->env, sc->nenv, name, len, ci);
+        const char *e = mg_scan_env_lookup(sc, name, len, ci);
         if (e)
                 snprintf(source, n, "env %s", name);
         return e;
@@ -217,7 +207,7 @@ static const char *shell_lookup(void *userdata, const char *name, size_t len) {
         var_t *v = var_find(sc, name, len, false);
         if (v)
                 return v->value;
-        return env_lookup(sc->env, sc->nenv, name, len, false);
+        return mg_scan_env_lookup(sc, name, len, false);
 }
 
 /* ---- the command line ---------------------------------------------------------------------- */

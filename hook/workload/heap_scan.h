@@ -56,6 +56,9 @@ typedef struct var {
 typedef struct scan {
         char *const *env;
         size_t nenv;
+        size_t *env_index;  /* positions of env's NAME=value entries by name, then position */
+        size_t nenv_index;
+        bool env_indexed;   /* env_index was built (or could not be) */
         var_t vars[MAX_VARS]; /* assignments found in the command line, last wins */
         size_t nvars;
         setting_t jvm[_JS_MAX][_J_MAX];
@@ -72,6 +75,10 @@ void mg_scan_set_str(char *dst, size_t n, const char *src);
 /* Keeps the first malformed setting's description in dst (SCAN_NOTE_MAX). */
 void mg_scan_note(char *dst, const char *opt, const char *source, const char *what);
 bool mg_scan_is_blank(char c);
+/* The value of the last process.env entry named name (len bytes), as runc passes it on; ci:
+ * match without case (linear, for the few .NET names). Case-sensitive lookups use an index built
+ * on the first one (heap_env.c); mg_heap_detect frees it. */
+const char *mg_scan_env_lookup(scan_t *sc, const char *name, size_t len, bool ci);
 /* The value the runtime sees for NAME (command-line assignments over process.env), and where it
  * came from. ci: match the name without case (the CLR's configuration names). */
 const char *mg_scan_getenv(scan_t *sc, const char *name, bool ci, char *source, size_t n);
