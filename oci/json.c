@@ -143,6 +143,17 @@ static void yajl_message(const char *ebuf, char *out, size_t n) {
         snprintf(out, n, "%.*s", (int)l, ebuf);
 }
 
+/* Whether yajl_tree_parse failed for want of memory rather than on the document. yajl says so
+ * only in ways that read like a corrupt document: its tree builder cancels the parse when a
+ * malloc fails ("client cancelled parse via callback return value"; the tree's callbacks cancel
+ * for nothing else on a document the lexer accepted), and when the message itself cannot be
+ * allocated it prints "(null)" or nothing. malloc leaves errno at ENOMEM; yajl makes no other call
+ * that sets it to that. */
+static bool yajl_failed_for_memory(int saved_errno, const char *ebuf) {
+        return saved_errno == ENOMEM || !ebuf[0] || strstr(ebuf, "(null)") ||
+               strstr(ebuf, "client cancelled parse via callback return value");
+}
+
 int mg_json_parse(const char *buf, size_t len, const char *name, bool strict, yajl_val *ret, mg_error_t *err) {
         _cleanup_free_ char *copy = NULL;
         const char *text = buf;
@@ -177,8 +188,11 @@ int mg_json_parse(const char *buf, size_t len, const char *name, bool strict, ya
         }
 
         char ebuf[256] = "";
+        errno = 0;
         yajl_val v = yajl_tree_parse(text, ebuf, sizeof(ebuf));
         if (!v) {
+                if (yajl_failed_for_memory(errno, ebuf))
+                        return mg_error_set(err, -ENOMEM, "%s: out of memory while parsing it (%zu bytes)", name, len);
                 char m[200];
                 yajl_message(ebuf[0] ? ebuf : "parse error", m, sizeof(m));
                 return mg_error_set(err, -EBADMSG, "%s: not valid JSON: %s", name, m);
