@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "memgate/cli/failure.h"
 #include "memgate/cli/sandbox.h"
@@ -132,6 +133,13 @@ static void confine(void) {
                 mg_stderr_printf("memgate: warning: %s; evaluating without the sandbox\n", err.msg);
 }
 
+/* A config beyond memgate's limits was not read: say so once the host alone was judged. */
+static void warn_unread(const mg_evaluation_t *ev) {
+        if (ev->container_unread[0])
+                mg_stderr_printf("memgate: warning: %s; the container's own settings were not read, the host alone "
+                                 "was judged\n", ev->container_unread);
+}
+
 /* The evaluation proper, in the confined child (see mg_mode_hook). */
 static int hook_confined(void *userdata) {
         const mg_options_t *o = userdata;
@@ -141,7 +149,10 @@ static int hook_confined(void *userdata) {
         _cleanup_close_ int dirfd = -1;
         size_t slen = 0, clen = 0;
         bool fail_closed = o->eval.fail_closed;
+        mg_eval_opts_t eo = o->eval;
+        int r;
 
+        eo.host_alone_beyond_limits = true;
         confine();
         ev = mg_evaluation_new();
         if (!ev) {
@@ -153,20 +164,51 @@ static int hook_confined(void *userdata) {
         fail_closed = ev->conf.fail_closed;
         /* A pipe by design: the watchdog bounds this read (poll is outside the filter). */
         mg_step("reading the state on stdin");
-        if (mg_read_fd(STDIN_FILENO, "state on stdin", MG_CAP_STATE, &state, &slen, &err) < 0 ||
-            mg_oci_parse_state(state, slen, "state on stdin", &ev->state, &err) < 0)
+        r = mg_read_fd(STDIN_FILENO, "state on stdin", MG_CAP_STATE, &state, &slen, &err);
+        if (r >= 0)
+                r = mg_oci_parse_state(state, slen, "state on stdin", &ev->state, &err);
+        if (r < 0 && !mg_eval_config_beyond_limits(r))
                 goto fail;
-        ev->have_state = true;
+        if (r < 0) {
+                /* runc copies the config's annotations into the state, so a container can make the
+                 * state as large as it likes: judge the host alone (no bundle is known to write to). */
+                mg_state_free(&ev->state);
+                ev->state = (mg_state_t){0};
+                mg_eval_skip_container(ev, &err);
+                err = (mg_error_t){0};
+        } else
+                ev->have_state = true;
+        if (!ev->have_state) {
+                if (mg_eval_run(&eo, NULL, 0, NULL, ev, &err) < 0)
+                        goto fail;
+                warn_unread(ev);
+                if (ev->conf.syslog) {
+                        mg_step("logging to syslog");
+                        mg_log_findings("memgate", NULL, &ev->report);
+                }
+                mg_step("writing the findings to stderr");
+                mg_stderr_findings(&ev->report);
+                mg_report_ctx_t hctx = mg_eval_report_ctx(ev, "hook", NULL);
+                if (o->format_set && print_report(o, &hctx, &err) < 0)
+                        mg_stderr_printf("memgate: warning: %s\n", err.msg);
+                return verdict_exit(&ev->report);
+        }
         if (!ev->state.bundle || ev->state.bundle[0] != '/') {
                 mg_error_set(&err, -EINVAL, "state on stdin: bundle \"%s\" is not an absolute path",
                              ev->state.bundle ? ev->state.bundle : "");
                 goto fail;
         }
-        if ((dirfd = open_bundle(ev->state.bundle, &err)) < 0 ||
-            read_bundle_config(dirfd, ev->state.bundle, &config, &clen, &err) < 0)
+        if ((dirfd = open_bundle(ev->state.bundle, &err)) < 0)
                 goto fail;
-        if (mg_eval_run(&o->eval, config, clen, "config.json", ev, &err) < 0)
+        if ((r = read_bundle_config(dirfd, ev->state.bundle, &config, &clen, &err)) < 0) {
+                if (!mg_eval_config_beyond_limits(r))
+                        goto fail;
+                mg_eval_skip_container(ev, &err); /* judged on the host alone, never switched off */
+                err = (mg_error_t){0};
+        }
+        if (mg_eval_run(&eo, config, clen, "config.json", ev, &err) < 0)
                 goto fail;
+        warn_unread(ev);
 
         mg_report_ctx_t ctx = mg_eval_report_ctx(ev, "hook", ev->state.bundle);
         if (ev->conf.write_report) {
@@ -197,15 +239,23 @@ int mg_mode_hook(const mg_options_t *o) {
 /* ---- precreate (podman) -------------------------------------------------------------------- */
 
 /* podman's precreate stage: the proposed config on stdin, the config to use on stdout. On an
- * internal error the input goes back unchanged (fail open) so podman never loses the config. */
+ * internal error the input goes back unchanged (fail open) so podman never loses the config:
+ * also when it is larger than memgate reads (MG_CAP_CONFIG) or memory runs out, since the bytes
+ * can always be streamed through without holding them. */
 typedef struct precreate_job {
         const mg_options_t *o;
         const char *config;
         size_t clen;
+        const mg_error_t *unread; /* the config was beyond memgate's limits: judge the host alone */
         int outfd; /* where the confined child writes the config podman will use */
 } precreate_job_t;
 
-/* The evaluation proper, in the confined child: findings on stderr, the config on job->outfd. */
+/* The child's exit status asking the parent to pass the config through unchanged: the child
+ * already reported why, and wrote nothing the parent will use. */
+#define PRECREATE_PASS 3
+
+/* The evaluation proper, in the confined child: findings on stderr, the config on job->outfd
+ * (complete, or the exit status is not MG_EXIT_ALLOW). */
 static int precreate_confined(void *userdata) {
         const precreate_job_t *job = userdata;
         _cleanup_evaluation_ mg_evaluation_t *ev = NULL;
@@ -224,14 +274,26 @@ static int precreate_confined(void *userdata) {
         if (mg_eval_conf(&job->o->eval, &ev->conf, &err) < 0)
                 goto fail;
         fail_closed = ev->conf.fail_closed;
-        if (mg_eval_run(&job->o->eval, job->config, job->clen, "config on stdin", ev, &err) < 0)
+        if (job->unread)
+                mg_eval_skip_container(ev, job->unread);
+        mg_eval_opts_t eo = job->o->eval;
+        eo.host_alone_beyond_limits = true;
+        if (mg_eval_run(&eo, job->unread ? NULL : job->config, job->clen, "config on stdin", ev, &err) < 0)
                 goto fail;
+        warn_unread(ev);
         mg_stderr_findings(&ev->report);
         if (ev->report.verdict == MG_VERDICT_REFUSE)
                 return MG_EXIT_REFUSE;
+        if (ev->container_unread[0])
+                return PRECREATE_PASS; /* nothing to annotate: the config goes through as it came */
         if (mg_oci_add_annotations(job->config, job->clen, "config on stdin", ev->annotations, ev->nannotations, &out,
-                                   &olen, &err) < 0)
-                goto fail;
+                                   &olen, &err) < 0) {
+                /* Judged and allowed; only the annotations cannot be added (a config the container
+                 * made impossible to rewrite unchanged, or no memory): the config goes on as it came. */
+                mg_stderr_printf("memgate: warning: allowed, but cannot annotate the config: %s; passed on as it came\n",
+                                 err.msg);
+                return PRECREATE_PASS;
+        }
         if ((rc = mg_write_all(job->outfd, out, olen)) < 0) {
                 mg_error_set(&err, rc, "writing the config: %s", strerror(-rc));
                 goto fail;
@@ -239,17 +301,90 @@ static int precreate_confined(void *userdata) {
         return MG_EXIT_ALLOW;
 fail:
         rc = mg_failure(MG_MODE_PRECREATE, fail_closed, &err);
-        if (rc == MG_EXIT_ALLOW)
-                (void)mg_write_all(job->outfd, job->config, job->clen);
-        return rc;
+        return rc == MG_EXIT_ALLOW ? PRECREATE_PASS : rc;
+}
+
+/* Copies in to out until in ends; a fixed buffer, so it needs no memory. A pipe (stdin) is
+ * waited on only until the deadline (deadline 0: in is a file that never makes anyone wait). */
+static int copy_fd(int in, int out, uint64_t deadline) {
+        static char chunk[64 * 1024];
+        for (;;) {
+                if (deadline && mg_fd_wait_readable(in, deadline, "config on stdin", NULL) < 0)
+                        return -ETIME;
+                ssize_t n = read(in, chunk, sizeof(chunk));
+                if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        return 0;
+                int r = mg_write_all(out, chunk, (size_t)n);
+                if (r < 0)
+                        return r;
+        }
+}
+
+/* The config goes to podman exactly as it came: the bytes read so far, then (rest_until, a
+ * deadline) the rest of stdin. */
+static int pass_through(const char *head, size_t hlen, uint64_t rest_until) {
+        if (mg_write_all(STDOUT_FILENO, head, hlen) < 0 ||
+            (rest_until && copy_fd(STDIN_FILENO, STDOUT_FILENO, rest_until) < 0))
+                return MG_EXIT_REFUSE; /* podman would get half a config */
+        return MG_EXIT_ALLOW;
 }
 
 /* Passes the config through unchanged (fail open) or refuses, as the policy says. */
-static int precreate_failed(const mg_site_t *site, const mg_error_t *err, const char *config, size_t clen) {
+static int precreate_failed(const mg_site_t *site, const mg_error_t *err, const char *config, size_t clen,
+                            uint64_t rest_until) {
         int rc = mg_failure(MG_MODE_PRECREATE, site->fail_closed, err);
-        if (rc == MG_EXIT_ALLOW && mg_write_all(STDOUT_FILENO, config, clen) < 0)
-                return MG_EXIT_REFUSE; /* podman would get half a config */
-        return rc;
+        return rc == MG_EXIT_ALLOW ? pass_through(config, clen, rest_until) : rc;
+}
+
+/* Reads the config on stdin, any bytes, up to MG_CAP_CONFIG, waiting no longer than deadline.
+ * 0 with all of it; else -EFBIG (too large) or -ENOMEM with *ret and *ret_len holding the bytes
+ * read so far (the rest is still on stdin) and err saying so; -ETIME when nothing more came by
+ * the deadline; any other failure reading stdin is -errno. */
+static int precreate_read(uint64_t deadline, char **ret, size_t *ret_len, mg_error_t *err) {
+        char *buf = NULL;
+        size_t len = 0, cap = 0;
+        int r = 0;
+
+        for (;;) {
+                if (len == cap) {
+                        if (cap > MG_CAP_CONFIG) {
+                                r = mg_error_set(err, -EFBIG, "config on stdin: larger than %u MiB, more than memgate reads",
+                                                 MG_CAP_CONFIG >> 20);
+                                break;
+                        }
+                        size_t ncap = cap ? 2 * cap : 64 * 1024;
+                        if (ncap > (size_t)MG_CAP_CONFIG + 1)
+                                ncap = (size_t)MG_CAP_CONFIG + 1;
+                        char *nbuf = realloc(buf, ncap + 1);
+                        if (!nbuf) {
+                                r = mg_error_set(err, -ENOMEM, "config on stdin: out of memory after %zu bytes", len);
+                                break;
+                        }
+                        buf = nbuf;
+                        cap = ncap;
+                }
+                if ((r = mg_fd_wait_readable(STDIN_FILENO, deadline, "config on stdin", err)) < 0)
+                        break;
+                ssize_t n = read(STDIN_FILENO, buf + len, cap - len);
+                if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                        continue;
+                if (n < 0) {
+                        r = mg_error_set(err, -errno, "config on stdin: %s", strerror(errno));
+                        break;
+                }
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+        }
+        if (buf)
+                buf[len] = '\0';
+        *ret = buf;
+        *ret_len = len;
+        return r;
 }
 
 /* The parent reads the raw bytes (to pass them through if all else fails) and parses nothing; a
@@ -257,41 +392,52 @@ static int precreate_failed(const mg_site_t *site, const mg_error_t *err, const 
  * to stdout only when the child finished: podman never gets half a config. */
 int mg_mode_precreate(const mg_options_t *o) {
         mg_error_t err = {0};
-        _cleanup_free_ char *config = NULL, *out = NULL;
+        _cleanup_free_ char *config = NULL;
         _cleanup_close_ int memfd = -1;
-        size_t clen = 0, olen = 0;
+        size_t clen = 0;
         mg_sandbox_exit_t ex = {0};
         const mg_site_t site = mg_failure_site(&o->eval);
         const uint64_t deadline = mg_deadline_after(site.deadline_ms);
+        int rc;
 
-        int r = mg_read_fd_until(STDIN_FILENO, "config on stdin", MG_CAP_CONFIG, deadline, &config, &clen, &err);
+        int r = precreate_read(deadline, &config, &clen, &err);
         if (r == -ETIME) {
                 /* podman closes stdin after the config: pass on what came, as it came. */
                 mg_failure_deadline_error(&site, "config on stdin", &err);
-                return precreate_failed(&site, &err, config, clen);
+                return precreate_failed(&site, &err, config, clen, 0);
         }
-        if (r < 0) {
-                /* Nothing sane to pass through. */
-                mg_stderr_printf("memgate: error: %s\n", err.msg);
-                return MG_EXIT_REFUSE;
-        }
-        precreate_job_t job = {.o = o, .config = config, .clen = clen, .outfd = STDOUT_FILENO};
+        if (r == -ENOMEM)
+                return precreate_failed(&site, &err, config, clen, deadline);
+        if (r < 0 && r != -EFBIG) /* stdin itself failed: what was read is all there is to give back */
+                return precreate_failed(&site, &err, config, clen, 0);
+        /* Larger than memgate reads: the host is judged alone, and the config (its first bytes
+         * here, the rest still on stdin) goes through as it came unless the host refuses. */
+        const uint64_t rest = r == -EFBIG ? deadline : 0;
+        mg_error_t unread = err;
+        precreate_job_t job = {.o = o, .config = config, .clen = clen, .unread = rest ? &unread : NULL,
+                               .outfd = STDOUT_FILENO};
         memfd = memfd_create("memgate-precreate", MFD_CLOEXEC);
         if (memfd < 0 ||
             (job.outfd = memfd, mg_sandbox_run_until(precreate_confined, &job, deadline, &ex, &err) < 0)) {
                 mg_stderr_printf("memgate: warning: %s; evaluating in this process\n",
                                  memfd < 0 ? strerror(errno) : err.msg);
                 job.outfd = STDOUT_FILENO;
-                return precreate_confined(&job);
+                rc = precreate_confined(&job);
+                return rc == PRECREATE_PASS ? pass_through(config, clen, rest) : rc;
         }
         if (!mg_sandbox_finished(&ex)) {
                 mg_failure_unfinished_error(MG_MODE_PRECREATE, &site, &ex, &err);
-                return precreate_failed(&site, &err, config, clen);
+                return precreate_failed(&site, &err, config, clen, rest);
         }
-        if (lseek(memfd, 0, SEEK_SET) < 0 ||
-            mg_read_fd(memfd, "precreate output", 2 * (size_t)MG_CAP_CONFIG, &out, &olen, &err) < 0)
-                return precreate_failed(&site, &err, config, clen);
-        if (mg_write_all(STDOUT_FILENO, out, olen) < 0)
-                return MG_EXIT_REFUSE;
-        return ex.exit_status;
+        if (ex.exit_status == PRECREATE_PASS)
+                return pass_through(config, clen, rest);
+        if (ex.exit_status != MG_EXIT_ALLOW)
+                return ex.exit_status;
+        if (lseek(memfd, 0, SEEK_SET) < 0) {
+                mg_error_set(&err, -errno, "reading back the annotated config: %s", strerror(errno));
+                return precreate_failed(&site, &err, config, clen, rest);
+        }
+        if (copy_fd(memfd, STDOUT_FILENO, 0) < 0)
+                return MG_EXIT_REFUSE; /* podman would get half a config */
+        return MG_EXIT_ALLOW;
 }
