@@ -95,12 +95,19 @@ static int evaluate(const mg_wrapper_own_t *own, const mg_runc_cmd_t *cmd, mg_ce
                 goto fail;
         }
         mg_step("reading %s/config.json", bundle);
-        if (mg_read_file_at(dirfd, "config.json", MG_CAP_CONFIG, true, &config, &config_len, &err) < 0) {
+        int r = mg_read_file_at(dirfd, "config.json", MG_CAP_CONFIG, true, &config, &config_len, &err);
+        if (r < 0) {
                 mg_error_prefix(&err, "bundle \"%s\"", bundle);
-                goto fail;
+                if (!mg_eval_config_beyond_limits(r))
+                        goto fail;
+                mg_eval_skip_container(ev, &err); /* judged on the host alone, never switched off */
+                err = (mg_error_t){0};
         }
         if (mg_eval_run(&o, config, config_len, "config.json", ev, &err) < 0)
                 goto fail;
+        if (ev->container_unread[0])
+                mg_stderr_printf("memgate: warning: %s; the container's own settings were not read, the host alone "
+                                 "was judged\n", ev->container_unread);
 
         mg_rt_out_findings(out, &ev->report);
         if (ev->conf.syslog)
@@ -112,6 +119,8 @@ static int evaluate(const mg_wrapper_own_t *own, const mg_runc_cmd_t *cmd, mg_ce
         }
         if (ev->report.verdict == MG_VERDICT_REFUSE)
                 return MG_EXIT_REFUSE;
+        if (ev->container_unread[0])
+                return MG_EXIT_ALLOW; /* nothing to annotate: config.json stays as it is */
 
         mg_step("writing %s/config.json", bundle);
         if (mg_oci_add_annotations(config, config_len, "config.json", ev->annotations, ev->nannotations, &annotated,

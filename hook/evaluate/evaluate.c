@@ -109,6 +109,15 @@ static void read_containers(const mg_eval_opts_t *o, mg_evaluation_t *ev) {
         ev->have_containers = true;
 }
 
+bool mg_eval_config_beyond_limits(int r) {
+        return r == -E2BIG || r == -EFBIG;
+}
+
+void mg_eval_skip_container(mg_evaluation_t *ev, const mg_error_t *why) {
+        snprintf(ev->container_unread, sizeof(ev->container_unread), "%s",
+                 why && why->msg[0] ? why->msg : "the config is beyond what memgate reads");
+}
+
 int mg_eval_run(const mg_eval_opts_t *o, const char *config_json, size_t config_len, const char *config_name,
                 mg_evaluation_t *ev, mg_error_t *err) {
         int r = mg_host_read(&o->roots, &ev->host, err);
@@ -122,10 +131,20 @@ int mg_eval_run(const mg_eval_opts_t *o, const char *config_json, size_t config_
         mg_model_compute(&ev->host, &mo, &ev->model);
 
         if (config_json) {
+                mg_error_t perr = {0};
                 r = mg_oci_parse_config(config_json, config_len, config_name ? config_name : "config.json",
-                                        &ev->container, err);
-                if (r < 0)
+                                        &ev->container, &perr);
+                if (r < 0 && mg_eval_config_beyond_limits(r)) {
+                        mg_container_free(&ev->container);
+                        ev->container = (mg_container_t){0};
+                        mg_eval_skip_container(ev, &perr);
+                        config_json = NULL;
+                } else if (r < 0) {
+                        *err = perr;
                         return r;
+                }
+        }
+        if (config_json) {
                 ev->have_container = true;
                 /* runc copies config annotations into the state; read the state's when the
                  * config has none (a runtime that rewrote the config in between). */

@@ -44,6 +44,9 @@ typedef struct mg_evaluation {
         /* Why the container's cgroup could not be resolved (empty: it was, or there was nothing to
          * resolve), and the checks that went without it. */
         char cgroup_error[sizeof(((mg_error_t *)0)->msg)];
+        /* Why the container's config was not read (it is larger, deeper or longer than memgate
+         * reads, see mg_eval_config_beyond_limits), empty when it was: the host alone was judged. */
+        char container_unread[sizeof(((mg_error_t *)0)->msg)];
         mg_report_t report;
         /* Host mode: the running containers near their limit, or why they could not be listed. */
         mg_containers_t containers;
@@ -67,12 +70,21 @@ DEFINE_CLEANUP_FUNC(mg_evaluation_t *, mg_evaluation_free)
  * command-line overrides. */
 int mg_eval_conf(const mg_eval_opts_t *o, mg_conf_t *ret, mg_error_t *err);
 
-/* Evaluates: reads the host under o->roots, parses config_json (NULL in host mode), finds the
+/* Evaluates: reads the host under o->roots, parses config_json (NULL in host mode, or when the
+ * front end could not read it, see below; a config beyond memgate's limits is skipped the same
+ * way, not failed), finds the
  * heap settings and the container's cgroup (the pid of ev->state in hook mode, cgroupsPath
  * otherwise), runs the checks and the policy, and builds the annotations. ev->conf must be filled
  * first (mg_eval_conf). */
 int mg_eval_run(const mg_eval_opts_t *o, const char *config_json, size_t config_len, const char *config_name,
                 mg_evaluation_t *ev, mg_error_t *err);
+
+/* Whether a failure to read or parse a container's config is one of memgate's own limits (size,
+ * nesting, number of values or entries: -EFBIG, -E2BIG) that runc does not share. Such a config
+ * must not switch memgate off: the front end records it (mg_eval_skip_container) and judges the
+ * host alone, so a host that refuses every start still refuses this one. */
+bool mg_eval_config_beyond_limits(int r);
+void mg_eval_skip_container(mg_evaluation_t *ev, const mg_error_t *why);
 
 /* The view every output reads. */
 mg_report_ctx_t mg_eval_report_ctx(const mg_evaluation_t *ev, const char *mode, const char *bundle);
