@@ -146,6 +146,21 @@ static int gen_document(yajl_gen g, yajl_val root, const mg_kv_t *kv, size_t n, 
         return 0;
 }
 
+/* The generator's whole life between a setjmp and yajl's allocations (see mg_json_alloc_t). */
+static int gen_guarded(mg_json_alloc_t *alloc, yajl_gen *g, yajl_val root, const mg_kv_t *kv, size_t n,
+                       mg_error_t *err) {
+        if (setjmp(alloc->on_oom))
+                return -ENOMEM;
+        *g = yajl_gen_alloc(&alloc->funcs);
+        if (!*g)
+                return -ENOMEM;
+        yajl_gen_config(*g, yajl_gen_beautify, 1);
+        yajl_gen_config(*g, yajl_gen_indent_string, "  ");
+        yajl_gen_config(*g, yajl_gen_validate_utf8, 1);
+        /* yajl_gen_escape_solidus stays off: "/" is written as it came. */
+        return gen_document(*g, root, kv, n, err);
+}
+
 int mg_oci_add_annotations(const char *buf, size_t len, const char *name, const mg_kv_t *kv, size_t n,
                            char **ret_buf, size_t *ret_len, mg_error_t *err) {
         _cleanup_yajl_ yajl_val root = NULL;
@@ -167,15 +182,11 @@ int mg_oci_add_annotations(const char *buf, size_t len, const char *name, const 
         if (!YAJL_IS_OBJECT(root))
                 return mg_error_set(err, -EINVAL, "%s: must be a JSON object, got %s", name, mg_json_type_name(root));
 
-        g = yajl_gen_alloc(NULL);
-        if (!g)
-                return mg_error_set(err, -ENOMEM, "%s: out of memory", name);
-        yajl_gen_config(g, yajl_gen_beautify, 1);
-        yajl_gen_config(g, yajl_gen_indent_string, "  ");
-        yajl_gen_config(g, yajl_gen_validate_utf8, 1);
-        /* yajl_gen_escape_solidus stays off: "/" is written as it came. */
-
-        r = gen_document(g, root, kv, n, err);
+        mg_json_alloc_t alloc;
+        mg_json_alloc_init(&alloc);
+        r = gen_guarded(&alloc, &g, root, kv, n, err);
+        if (r == -ENOMEM)
+                return mg_error_set(err, -ENOMEM, "%s: out of memory writing the annotated config", name);
         if (r < 0)
                 return mg_error_prefix(err, "%s", name);
 

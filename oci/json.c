@@ -2,6 +2,7 @@
 /* Untrusted JSON in: the checks that run before yajl sees a byte (size, NUL, nesting depth,
  * comments), the rewrite that makes yajl's strings the ones Go decodes, and the parse itself. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
@@ -199,6 +200,29 @@ int mg_json_parse(const char *buf, size_t len, const char *name, bool strict, ya
         }
         *ret = v;
         return 0;
+}
+
+static void *oom_malloc(void *ctx, size_t sz) {
+        void *p = malloc(sz);
+        if (!p)
+                longjmp(((mg_json_alloc_t *)ctx)->on_oom, 1);
+        return p;
+}
+
+static void *oom_realloc(void *ctx, void *old, size_t sz) {
+        void *p = realloc(old, sz);
+        if (!p)
+                longjmp(((mg_json_alloc_t *)ctx)->on_oom, 1);
+        return p;
+}
+
+static void oom_free(void *ctx, void *p) {
+        (void)ctx;
+        free(p);
+}
+
+void mg_json_alloc_init(mg_json_alloc_t *a) {
+        a->funcs = (yajl_alloc_funcs){.malloc = oom_malloc, .realloc = oom_realloc, .free = oom_free, .ctx = a};
 }
 
 const char *mg_json_type_name(yajl_val v) {

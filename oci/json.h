@@ -16,8 +16,10 @@
 #ifndef MEMGATE_OCI_JSON_H
 #define MEMGATE_OCI_JSON_H
 
+#include <yajl/yajl_common.h>
 #include <yajl/yajl_tree.h>
 
+#include <setjmp.h>
 #include <stdbool.h>
 
 #include "memgate/oci/container.h"
@@ -76,5 +78,17 @@ int mg_json_get_kv(yajl_val root, const char *const *path, size_t n, const char 
 int mg_json_get_object_present(yajl_val root, const char *const *path, size_t n, const char *name, bool *ret,
                                mg_error_t *err);
 
+/* Allocation for yajl's generator. yajl's buffers write through a failed malloc or realloc (a
+ * segfault when memory runs out, which the parent would report as a crash, not as out of
+ * memory); with these functions a failed allocation longjmps to on_oom instead. Use:
+ *         mg_json_alloc_t a; mg_json_alloc_init(&a);
+ *         in a function of its own: if (setjmp(a.on_oom)) return -ENOMEM; then yajl_gen_alloc(&a.funcs)
+ *         and the generation; the generator is consistent after the jump (the failed call assigned
+ *         nothing), so yajl_gen_free afterwards is safe. */
+typedef struct mg_json_alloc {
+        yajl_alloc_funcs funcs;
+        jmp_buf on_oom;
+} mg_json_alloc_t;
+void mg_json_alloc_init(mg_json_alloc_t *a);
 
 #endif

@@ -418,19 +418,19 @@ static void containers(out_t *o, const mg_report_ctx_t *ctx) {
         close_map(o);
 }
 
-int mg_oci_report_json(const mg_report_ctx_t *ctx, char **ret_buf, size_t *ret_len, mg_error_t *err) {
-        _cleanup_(yajl_gen_freep) yajl_gen g = NULL;
+/* The generation between a setjmp and yajl's allocations (see mg_json_alloc_t in json.h). */
+static int report_guarded(mg_json_alloc_t *alloc, yajl_gen *g, const mg_report_ctx_t *ctx,
+                          yajl_gen_status *ret_status) {
+        if (setjmp(alloc->on_oom))
+                return -ENOMEM;
+        *g = yajl_gen_alloc(&alloc->funcs);
+        if (!*g)
+                return -ENOMEM;
+        yajl_gen_config(*g, yajl_gen_beautify, 1);
+        yajl_gen_config(*g, yajl_gen_indent_string, "  ");
+        yajl_gen_config(*g, yajl_gen_validate_utf8, 1);
 
-        if (!ctx || !ret_buf)
-                return mg_error_set(err, -EINVAL, "report: nothing to write");
-        g = yajl_gen_alloc(NULL);
-        if (!g)
-                return mg_error_set(err, -ENOMEM, "report: out of memory");
-        yajl_gen_config(g, yajl_gen_beautify, 1);
-        yajl_gen_config(g, yajl_gen_indent_string, "  ");
-        yajl_gen_config(g, yajl_gen_validate_utf8, 1);
-
-        out_t o = { .g = g, .status = yajl_gen_status_ok };
+        out_t o = { .g = *g, .status = yajl_gen_status_ok };
         const mg_report_t *r = ctx->report;
 
         open_map(&o);
@@ -458,8 +458,22 @@ int mg_oci_report_json(const mg_report_ctx_t *ctx, char **ret_buf, size_t *ret_l
         container(&o, ctx);
         close_map(&o);
 
-        if (o.status != yajl_gen_status_ok)
-                return mg_error_set(err, -EIO, "report: JSON generator failed (status %d)", (int)o.status);
+        *ret_status = o.status;
+        return 0;
+}
+
+int mg_oci_report_json(const mg_report_ctx_t *ctx, char **ret_buf, size_t *ret_len, mg_error_t *err) {
+        _cleanup_(yajl_gen_freep) yajl_gen g = NULL;
+        yajl_gen_status status = yajl_gen_status_ok;
+        mg_json_alloc_t alloc;
+
+        if (!ctx || !ret_buf)
+                return mg_error_set(err, -EINVAL, "report: nothing to write");
+        mg_json_alloc_init(&alloc);
+        if (report_guarded(&alloc, &g, ctx, &status) < 0)
+                return mg_error_set(err, -ENOMEM, "report: out of memory");
+        if (status != yajl_gen_status_ok)
+                return mg_error_set(err, -EIO, "report: JSON generator failed (status %d)", (int)status);
 
         const unsigned char *buf;
         size_t len;
