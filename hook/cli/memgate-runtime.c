@@ -51,6 +51,7 @@ static mg_eval_opts_t eval_opts(const mg_wrapper_own_t *own) {
                         .sysfs = env_nonempty("MEMGATE_SYSFS") ?: "/sys",
                 },
                 .config_path = own->config ?: env_nonempty("MEMGATE_CONFIG"),
+                .host_alone_beyond_limits = true,
         };
 }
 

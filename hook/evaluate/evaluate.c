@@ -134,7 +134,7 @@ int mg_eval_run(const mg_eval_opts_t *o, const char *config_json, size_t config_
                 mg_error_t perr = {0};
                 r = mg_oci_parse_config(config_json, config_len, config_name ? config_name : "config.json",
                                         &ev->container, &perr);
-                if (r < 0 && mg_eval_config_beyond_limits(r)) {
+                if (r < 0 && o->host_alone_beyond_limits && mg_eval_config_beyond_limits(r)) {
                         mg_container_free(&ev->container);
                         ev->container = (mg_container_t){0};
                         mg_eval_skip_container(ev, &perr);

@@ -145,12 +145,17 @@ static long baseline_kb(void) {
         return r.maxrss_kb;
 }
 
-/* Bounded: at most 4 MiB above the normal run, under 5 s, failed open with a clear message. */
+/* What a hook does with an input beyond memgate's limits. A state or config that large is the
+ * container's doing (runc copies the config's annotations into the state), so the hook judges the
+ * host alone rather than failing open, which would let a container switch memgate off. */
+#define HOST_ALONE "the host alone was judged"
+
+/* Bounded: at most 4 MiB above the normal run, under 5 s, exit 0 on this host, with a clear message. */
 static void assert_bounded(const run_t *r, long base_kb, const char *what, const char *expect) {
         cr_log_info("%s: exit %d, %.2f s, peak RSS %ld kB (normal run %ld kB)", what, r->status, r->seconds,
                     r->maxrss_kb, base_kb);
         cr_assert_eq(r->status, 0, "%s: the hook must fail open (exit 0), got %d: %s", what, r->status, r->err);
-        cr_assert(strstr(r->err, "fail open"), "%s: no fail-open report on stderr: %s", what, r->err);
+        cr_assert(strstr(r->err, HOST_ALONE), "%s: stderr does not say the host alone was judged: %s", what, r->err);
         cr_assert(strstr(r->err, expect), "%s: the error does not say \"%s\": %s", what, expect, r->err);
         cr_assert_lt(r->seconds, 5.0, "%s took %.1f s", what, r->seconds);
         cr_assert_lt(r->maxrss_kb, base_kb + 4 * 1024, "%s: peak RSS %ld kB vs %ld kB for a normal run", what,

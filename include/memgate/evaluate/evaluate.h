@@ -26,6 +26,9 @@ typedef struct mg_eval_opts {
         bool heuristic_set;        /* --heuristic given */
         mg_heuristic_t heuristic;
         bool containers;           /* host mode: list the running containers near their limit */
+        /* A config beyond memgate's limits is judged on the host alone (hook, precreate,
+         * memgate-runtime: a container must not switch memgate off) rather than failed (check). */
+        bool host_alone_beyond_limits;
 } mg_eval_opts_t;
 
 #define MG_ANNOTATIONS_MAX 16
