@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -53,6 +54,20 @@ static mg_eval_opts_t eval_opts(const mg_wrapper_own_t *own) {
                 .config_path = own->config ?: env_nonempty("MEMGATE_CONFIG"),
                 .host_alone_beyond_limits = true,
         };
+}
+
+/* One warning line where this engine shows memgate-runtime's lines (never into the container's
+ * own stderr under containerd). */
+static void out_warning(const mg_rt_out_t *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void out_warning(const mg_rt_out_t *out, const char *fmt, ...) {
+        mg_buf_t b = {0};
+        va_list ap;
+        va_start(ap, fmt);
+        mg_buf_vprintf(&b, fmt, ap);
+        va_end(ap);
+        if (b.data)
+                mg_rt_out_line(out, false, b.data);
+        mg_buf_free(&b);
 }
 
 /* memgate itself failed: the wrapper's policy (cli/failure.h), its line where the engine shows it. */
@@ -107,8 +122,8 @@ static int evaluate(const mg_wrapper_own_t *own, const mg_runc_cmd_t *cmd, mg_ce
         if (mg_eval_run(&o, config, config_len, "config.json", ev, &err) < 0)
                 goto fail;
         if (ev->container_unread[0])
-                mg_stderr_printf("memgate: warning: %s; the container's own settings were not read, the host alone "
-                                 "was judged\n", ev->container_unread);
+                out_warning(out, "memgate: warning: %s; the container's own settings were not read, the host alone "
+                            "was judged", ev->container_unread);
 
         mg_rt_out_findings(out, &ev->report);
         if (ev->conf.syslog)
@@ -130,8 +145,8 @@ static int evaluate(const mg_wrapper_own_t *own, const mg_runc_cmd_t *cmd, mg_ce
                 /* The container was judged and allowed; only the annotations are missing (a config
                  * the container made impossible to rewrite unchanged, or no memory): not a failure
                  * of the check, so neither fail_closed nor "without memgate's check" applies. */
-                mg_stderr_printf("memgate: warning: allowed, but cannot annotate \"%s/config.json\": %s; it is left "
-                                 "as it was\n", bundle, err.msg);
+                out_warning(out, "memgate: warning: allowed, but cannot annotate \"%s/config.json\": %s; it is left "
+                            "as it was", bundle, err.msg);
         }
         return MG_EXIT_ALLOW;
 fail:
