@@ -5,7 +5,8 @@
 #      the whole CTest suite under it (every suite, the malformed inputs, the hook runs);
 #   2. the hardening check (readelf: PIE, full RELRO, stack protector, _FORTIFY_SOURCE=3) on a
 #      RelWithDebInfo build of the shipped binaries;
-#   3. the libFuzzer build with clang and a brief run of every fuzz-* target.
+#   3. the libFuzzer build with clang and a brief run of every fuzz-* target, then every input the
+#      fuzzers grew through the real confined memgate (tests/hostile/sweep.py --corpus).
 # About 8-10 minutes on 2 cores. Knobs: MEMGATE_FUZZ_SECONDS (default 10 per target),
 # MEMGATE_CI_DIR (build directories, default <src>/build-ci-*).
 set -euo pipefail
@@ -55,5 +56,9 @@ CC=clang cmake -S "$src" -B "$fz" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Re
         -DMEMGATE_FUZZ=ON -DMEMGATE_TESTS=OFF
 cmake --build "$fz" -j"$jobs"
 bash "$src/tests/fuzz/run-fuzzers.sh" "$fuzz_secs" "$fz"
+
+step "every input the fuzzers grew, through the real confined hook, precreate and memgate-runtime"
+# tests/hostile/sweep.py: the fixture matrix and the seeds (as in ctest), plus fuzz-corpus/<target>/*.
+python3 "$src/tests/hostile/sweep.py" "$rel/memgate" "$rel/memgate-runtime" "$src" --corpus "$fz/fuzz-corpus"
 
 step "safety checks passed"
