@@ -2,6 +2,7 @@
 /* Untrusted JSON in: the checks that run before yajl sees a byte (size, NUL, nesting depth,
  * comments), the rewrite that makes yajl's strings the ones Go decodes, and the parse itself. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +15,8 @@
  * each comma starts one; an object member counts once), which is what yajl's tree costs memory
  * for: about 90 bytes each, so a 16 MiB config of "1,1,1,..." would otherwise take 740 MB.
  * max_values 0: no limit. */
-static int scan(const char *buf, size_t len, unsigned max_depth, size_t max_values, mg_error_t *err) {
+static int scan(const char *buf, size_t len, unsigned max_depth, size_t max_values, size_t *ret_values,
+                mg_error_t *err) {
         unsigned depth = 0;
         size_t values = 0;
         bool in_string = false;
@@ -61,11 +63,13 @@ static int scan(const char *buf, size_t len, unsigned max_depth, size_t max_valu
                         break;
                 }
         }
+        if (ret_values)
+                *ret_values = values;
         return 0;
 }
 
 int mg_json_check_depth(const char *buf, size_t len, unsigned max_depth, mg_error_t *err) {
-        return scan(buf, len, max_depth, 0, err);
+        return scan(buf, len, max_depth, 0, NULL, err);
 }
 
 static bool is_u0000(const char *s, size_t n) {
@@ -144,6 +148,30 @@ static void yajl_message(const char *ebuf, char *out, size_t n) {
         snprintf(out, n, "%.*s", (int)l, ebuf);
 }
 
+/* What yajl_tree_parse may need at most for a document of len bytes and values values: a copy of
+ * each string (its lexer decodes escapes into a buffer of its own) and a node of about 90 bytes,
+ * with its slot in the parent, per value. */
+static size_t probe_size(size_t len, size_t values) {
+        size_t a, b, sz;
+        if (mg_mul_u64(len, 2, &a) < 0 || mg_mul_u64(values, 128, &b) < 0 || mg_add_u64(a, b, &sz) < 0)
+                return SIZE_MAX;
+        return sz;
+}
+
+/* yajl's lexer and tree builder write through a failed allocation in places (its decode buffer
+ * for escaped strings), which is a segfault under memory pressure rather than an error. So before
+ * yajl sees the document, that much memory must be obtainable: reserved and given back at once
+ * (address space only, the pages are never touched), so a parse that could not finish is refused
+ * as out of memory instead. */
+static int memory_probe(size_t len, size_t values) {
+        size_t sz = probe_size(len, values);
+        void *p = sz == SIZE_MAX ? NULL : malloc(sz);
+        if (!p)
+                return -ENOMEM;
+        free(p);
+        return 0;
+}
+
 /* Whether yajl_tree_parse failed for want of memory rather than on the document. yajl says so
  * only in ways that read like a corrupt document: its tree builder cancels the parse when a
  * malloc fails ("client cancelled parse via callback return value"; the tree's callbacks cancel
@@ -168,9 +196,14 @@ int mg_json_parse(const char *buf, size_t len, const char *name, bool strict, ya
         if (strspn(buf, " \t\r\n") == len)
                 return mg_error_set(err, -ENODATA, "%s: empty document", name);
 
-        r = scan(buf, len, MG_JSON_MAX_DEPTH, MG_JSON_MAX_VALUES, err);
+        size_t values = 0;
+        r = scan(buf, len, MG_JSON_MAX_DEPTH, MG_JSON_MAX_VALUES, &values, err);
         if (r < 0)
                 return mg_error_prefix(err, "%s", name);
+        r = memory_probe(len, values);
+        if (r < 0)
+                return mg_error_set(err, r, "%s: out of memory: parsing it needs about %zu MiB", name,
+                                    (probe_size(len, values) >> 20) + 1);
 
         size_t extra = sanitize_pass(buf, len, NULL, &changes);
         if (changes > 0) {

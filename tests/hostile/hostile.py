@@ -244,7 +244,9 @@ class Runner:
             return
         # out of memory at many points: pass through (or valid JSON), never a JSON error, never a crash
         configs = [("120000 annotations", cfg(annotations={"k%d" % i: "v" * 20 for i in range(120000)})),
-                   ("100000 env entries", cfg(env=["V%d=%d" % (i, i) for i in range(100000)]))]
+                   ("100000 env entries", cfg(env=["V%d=%d" % (i, i) for i in range(100000)])),
+                   # yajl decodes escaped strings into a buffer it never checks: the memory probe's case
+                   ("a 6 MiB string of escapes", cfg(annotations={"esc": "a\n" * (3 * MIB)}))]
         saw_oom = 0
         for name, config in configs:
             b = self.bundle(config)
