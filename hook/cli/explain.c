@@ -19,6 +19,7 @@
 #include "memgate/inputs/kernlog_source.h"
 #include "memgate/oci/explain_json.h"
 #include "memgate/outputs/explain_text.h"
+#include "memgate/outputs/prometheus.h"
 #include "memgate/util/buf.h"
 #include "memgate/util/io.h"
 
@@ -26,6 +27,7 @@ enum { EXIT_FOUND = 0, EXIT_NONE = 1, EXIT_ERROR = 2 };
 
 typedef struct run {
         bool json;
+        bool prometheus;       /* counts only, at the end */
         bool have_since;
         time_t since;          /* seconds since the epoch */
         uint64_t counts[MG_X_UNKNOWN + 1];
@@ -70,6 +72,8 @@ static void on_event(const mg_kl_event_t *e, void *userdata) {
         mg_explanation_t x;
         mg_explain_event(e, &x);
         r->counts[x.cls]++;
+        if (r->prometheus)
+                return;
         if (r->json) {
                 const char *buf;
                 size_t n;
@@ -152,14 +156,15 @@ typedef struct job {
 static int explain_confined(void *userdata);
 
 static void usage(FILE *f) {
-        fputs("Usage: memgate explain [--file FILE|-] [--since WHEN] [--format text|json]\n"
+        fputs("Usage: memgate explain [--file FILE|-] [--since WHEN] [--format text|json|prometheus]\n"
               "Names the cause of every OOM kill, page allocation failure and commit refusal in the\n"
               "kernel log: /dev/kmsg by default (read to the end of the ring, nothing consumed), or FILE\n"
               "(dmesg, dmesg -T, journalctl -k, /var/log/messages, a saved /dev/kmsg; - for stdin).\n"
               "  --since WHEN   only events at or after WHEN: @EPOCH, YYYY-MM-DD HH:MM[:SS][Z|+hh:mm]\n"
               "                 (local time without a zone), or 30m, 2h, 7d back from now; events\n"
               "                 whose log lines carry no calendar time are kept\n"
-              "  --format FMT   text (default) or json\n"
+              "  --format FMT   text (default), json, or prometheus (the counts by class, for\n"
+              "                 node_exporter's textfile collector)\n"
               "Exit status: 0 at least one event, 1 none, 2 usage error or unreadable input.\n",
               f);
 }
@@ -207,8 +212,10 @@ int mg_cli_explain(int argc, char **argv) {
                 case OPT_FORMAT:
                         if (!strcmp(optarg, "json"))
                                 r.json = true;
+                        else if (!strcmp(optarg, "prometheus"))
+                                r.prometheus = true;
                         else if (strcmp(optarg, "text"))
-                                return usage_error("--format: expected text or json, not", optarg);
+                                return usage_error("--format: expected text, json or prometheus, not", optarg);
                         break;
                 case 'h':
                         usage(stdout);
@@ -286,7 +293,12 @@ static int explain_confined(void *userdata) {
         uint64_t total = 0;
         for (int k = 0; k <= MG_X_UNKNOWN; k++)
                 total += r.counts[k];
-        if (r.json) {
+        if (r.prometheus) {
+                mg_buf_t b = {0};
+                mg_explain_prometheus(r.counts, parser.suppressed_commit, parser.suppressed_alloc, lost, &b);
+                out(&r, b.data, b.len);
+                mg_buf_free(&b);
+        } else if (r.json) {
                 if (!r.failed && mg_explain_json_end(r.j, r.counts, &parser, lost, &buf, &n, &r.err) == 0)
                         out(&r, buf, n);
                 mg_explain_json_free(r.j);

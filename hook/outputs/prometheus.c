@@ -5,6 +5,8 @@
  * never written as 0. */
 #include "memgate/outputs/prometheus.h"
 
+#include "memgate/checks/explain.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -251,4 +253,24 @@ void mg_report_prometheus(const mg_report_ctx_t *ctx, mg_buf_t *o) {
         }
         findings(ctx, o);
         containers(ctx, o);
+}
+
+void mg_explain_prometheus(const uint64_t *counts, uint64_t suppressed_commit, uint64_t suppressed_alloc,
+                           uint64_t lost, mg_buf_t *o) {
+        head(o, "memgate_kernel_memory_events",
+             "Memory events (OOM kills, allocation failures, commit refusals) in the kernel log now, by "
+             "memgate explain's class");
+        for (int k = 0; k <= MG_X_UNKNOWN; k++) {
+                mg_buf_printf(o, "memgate_kernel_memory_events{class=\"");
+                mg_prom_label_value(o, mg_xclass_code((mg_xclass_t)k));
+                mg_buf_printf(o, "\"} %" PRIu64 "\n", counts[k]);
+        }
+        head(o, "memgate_kernel_memory_lines_suppressed",
+             "Lines of such events the kernel's rate limit dropped (callbacks suppressed), by source");
+        mg_buf_printf(o, "memgate_kernel_memory_lines_suppressed{source=\"vm_enough_memory\"} %" PRIu64 "\n",
+                      suppressed_commit);
+        mg_buf_printf(o, "memgate_kernel_memory_lines_suppressed{source=\"warn_alloc\"} %" PRIu64 "\n",
+                      suppressed_alloc);
+        u64(o, "memgate_kernel_log_records_lost", "kmsg records overwritten while memgate explain read the ring",
+            lost);
 }

@@ -98,3 +98,29 @@ for k in ["memgate_memtotal_bytes", "memgate_kernel_memavailable_bytes", "memgat
     assert k in p, k
 print("PASS: metrics pass promtool and match the kernel's figures")
 PY
+
+# memgate explain's counts by class, on every kernel log fixture: promtool passes, and each class's
+# gauge equals the JSON report's count for the same log.
+for f in "$FIX"/kernlog/*; do
+        case "$f" in *README*) continue ;; esac
+        n=$(basename "$f")
+        "$MG" explain --file "$f" --format prometheus > "$WORK/x-$n.prom" || [ $? -eq 1 ] || fail "$n: explain failed"
+        "$MG" explain --file "$f" --format json > "$WORK/x-$n.json" || [ $? -eq 1 ] || fail "$n: explain failed"
+        promtool check metrics < "$WORK/x-$n.prom" || fail "$n: promtool check metrics"
+done
+python3 - "$WORK" <<'PY'
+import glob, json, os, sys
+work = sys.argv[1]
+seen = 0
+for pf in glob.glob(os.path.join(work, "x-*.prom")):
+    counts = json.load(open(pf[:-5] + ".json"))["counts"]
+    prom = {}
+    for line in open(pf):
+        if line.startswith("memgate_kernel_memory_events{"):
+            cls = line.split('class="', 1)[1].split('"', 1)[0]
+            prom[cls] = int(float(line.rsplit(" ", 1)[1]))
+    assert prom == counts, (pf, prom, counts)
+    seen += sum(counts.values())
+assert seen > 20, seen
+print("PASS: memgate explain's counts as metrics (%d events) equal its JSON counts" % seen)
+PY
