@@ -350,7 +350,7 @@ class Bench:
         b, state = self.bundle("jvm", JVM_CONFIG, pid)
         commit = subprocess.run(["git", "-C", SRC, "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, text=True).stdout.strip() or "?"
-        self.out(f"## memgate bench: commit {commit}, build {a.build}")
+        self.out(f"## memgate bench: commit {commit}, build {os.path.relpath(a.build, SRC) if os.path.abspath(a.build).startswith(SRC + os.sep) else os.path.basename(os.path.normpath(a.build))}")
         self.out()
         self.out("Command: `tests/bench/bench.py " + " ".join(sys.argv[1:]) + "`")
         self.out()
