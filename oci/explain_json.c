@@ -32,19 +32,8 @@ static void chk(mg_explain_json_t *o, yajl_gen_status s) {
 
 static void str(mg_explain_json_t *o, const char *s) {
         char buf[MG_KL_PATH_MAX * 3 + 4 + 640 * 3];
-        size_t n = strnlen(s, 1024), w = 0;
-        for (size_t i = 0; i < n;) {
-                size_t k = mg_utf8_valid_len((const unsigned char *)s + i, n - i);
-                if (k == 0) {
-                        memcpy(buf + w, "\xEF\xBF\xBD", 3);
-                        w += 3;
-                        i++;
-                } else {
-                        memcpy(buf + w, s + i, k);
-                        w += k;
-                        i += k;
-                }
-        }
+        _Static_assert(sizeof(buf) >= 1024 * 3, "room for 1024 bytes, each possibly replaced by U+FFFD");
+        size_t w = mg_utf8_replace_invalid(s, strnlen(s, 1024), buf);
         chk(o, yajl_gen_string(o->g, (const unsigned char *)buf, w));
 }
 static void key(mg_explain_json_t *o, const char *k) { str(o, k); }

@@ -40,28 +40,14 @@ static void chk(out_t *o, yajl_gen_status s) {
  * snprintf, say) replaced by U+FFFD so the generator never refuses it. */
 static void str_n(out_t *o, const char *s, size_t max) {
         char buf[REPORT_MAX_STRING * 3 + 4];
-        size_t n, w = 0;
 
         if (max > REPORT_MAX_STRING)
                 max = REPORT_MAX_STRING;
-        n = s ? strnlen(s, max) : 0;
-
         if (!s) {
                 chk(o, yajl_gen_null(o->g));
                 return;
         }
-        for (size_t i = 0; i < n;) {
-                size_t k = mg_utf8_valid_len((const unsigned char *)s + i, n - i);
-                if (k == 0) {
-                        memcpy(buf + w, "\xEF\xBF\xBD", 3);
-                        w += 3;
-                        i++;
-                } else {
-                        memcpy(buf + w, s + i, k);
-                        w += k;
-                        i += k;
-                }
-        }
+        size_t w = mg_utf8_replace_invalid(s, strnlen(s, max), buf);
         chk(o, yajl_gen_string(o->g, (const unsigned char *)buf, w));
 }
 

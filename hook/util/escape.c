@@ -38,6 +38,23 @@ size_t mg_utf8_valid_len(const unsigned char *s, size_t n) {
         return need;
 }
 
+size_t mg_utf8_replace_invalid(const char *s, size_t n, char *out) {
+        size_t w = 0;
+        for (size_t i = 0; i < n;) {
+                size_t k = mg_utf8_valid_len((const unsigned char *)s + i, n - i);
+                if (k == 0) {
+                        memcpy(out + w, "\xEF\xBF\xBD", 3);
+                        w += 3;
+                        i++;
+                } else {
+                        memcpy(out + w, s + i, k);
+                        w += k;
+                        i += k;
+                }
+        }
+        return w;
+}
+
 void mg_buf_escape(mg_buf_t *b, const char *s, size_t n) {
         static const char hex[] = "0123456789abcdef";
         size_t i = 0, start = 0;

@@ -15,6 +15,11 @@
  * surrogates, nothing above U+10FFFF), 0 when invalid. */
 size_t mg_utf8_valid_len(const unsigned char *s, size_t n);
 
+/* Copies s[0..n) to out with each byte of invalid UTF-8 replaced by U+FFFD (a string cut inside a
+ * character by snprintf, say), so a JSON generator that validates UTF-8 never refuses it. out must
+ * hold 3 * n bytes; returns the bytes written. */
+size_t mg_utf8_replace_invalid(const char *s, size_t n, char *out);
+
 /* Appends s[0..n) with every C0 control byte, DEL, C1 control (U+0080-U+009F) and invalid UTF-8
  * byte written as \n, \t, \r or \xNN. A backslash stays a backslash. */
 void mg_buf_escape(mg_buf_t *b, const char *s, size_t n);
