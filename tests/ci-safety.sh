@@ -21,7 +21,7 @@ need=()
 command -v clang >/dev/null || need+=(clang)
 command -v strace >/dev/null || need+=(strace)
 command -v readelf >/dev/null || need+=(binutils)
-dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null | grep -q "install ok installed" ||
+dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null | grep "install ok installed" >/dev/null ||
         need+=(libclang-rt-14-dev)
 if ((${#need[@]})); then
         export DEBIAN_FRONTEND=noninteractive

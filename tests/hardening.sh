@@ -18,16 +18,16 @@ fail=0
 no() { echo "FAIL: $*" >&2; fail=1; }
 for bin in "$@"; do
         name=$(basename "$bin")
-        readelf -hW "$bin" | grep -q 'Type:[[:space:]]*DYN' || no "$name is not PIE (ELF type is not DYN)"
+        readelf -hW "$bin" | grep 'Type:[[:space:]]*DYN' >/dev/null || no "$name is not PIE (ELF type is not DYN)"
         dyn=$(readelf -dW "$bin")
-        printf '%s\n' "$dyn" | grep -Eq '\(BIND_NOW\)|\(FLAGS\).*BIND_NOW|\(FLAGS_1\).*NOW' ||
+        printf '%s\n' "$dyn" | grep -E '\(BIND_NOW\)|\(FLAGS\).*BIND_NOW|\(FLAGS_1\).*NOW' >/dev/null ||
                 no "$name is not linked with -z now (no BIND_NOW / FLAGS_1 NOW): RELRO is only partial"
-        printf '%s\n' "$dyn" | grep -Eq '\(FLAGS_1\).*PIE' || no "$name: FLAGS_1 lacks PIE"
+        printf '%s\n' "$dyn" | grep -E '\(FLAGS_1\).*PIE' >/dev/null || no "$name: FLAGS_1 lacks PIE"
         segs=$(readelf -lW "$bin")
-        printf '%s\n' "$segs" | grep -q 'GNU_RELRO' || no "$name has no GNU_RELRO segment"
-        printf '%s\n' "$segs" | grep 'GNU_STACK' | grep -q 'RWE' && no "$name has an executable stack"
+        printf '%s\n' "$segs" | grep 'GNU_RELRO' >/dev/null || no "$name has no GNU_RELRO segment"
+        printf '%s\n' "$segs" | grep 'GNU_STACK' | grep 'RWE' >/dev/null && no "$name has an executable stack"
         syms=$(readelf -sW --dyn-syms "$bin")
-        printf '%s\n' "$syms" | grep -q '__stack_chk_fail' ||
+        printf '%s\n' "$syms" | grep '__stack_chk_fail' >/dev/null ||
                 no "$name does not call __stack_chk_fail: no stack protector"
         case "$build_type" in
         Release | RelWithDebInfo | MinSizeRel)
@@ -44,7 +44,7 @@ done
 
 case "$build_type" in
 Release | RelWithDebInfo | MinSizeRel)
-        if readelf -sW "$probe" | grep -q '__memcpy_chk'; then
+        if readelf -sW "$probe" | grep '__memcpy_chk' >/dev/null; then
                 echo "ok: _FORTIFY_SOURCE=3 is in effect (malloc-sized memcpy became __memcpy_chk)"
         else
                 no "_FORTIFY_SOURCE=3 is not in effect in a $build_type build (probe has a plain memcpy)"

@@ -18,7 +18,7 @@ expect_fail() { # what, pattern
         if out=$(python3 "$src/tests/layering.py" "$tmp/t" 2>&1); then
                 echo "FAIL: layering.py passed a tree with $1"
                 fails=$((fails + 1))
-        elif ! printf '%s\n' "$out" | grep -q "$2"; then
+        elif ! printf '%s\n' "$out" | grep "$2" >/dev/null; then
                 echo "FAIL: layering.py failed on $1 without saying '$2':"
                 printf '%s\n' "$out"
                 fails=$((fails + 1))

@@ -41,7 +41,7 @@ if [ "$rc" -ne 0 ] || grep -q 'error' "$work/err"; then
 fi
 
 # The process that loaded the filter, and the line where it did.
-load=$(grep -n 'seccomp(SECCOMP_SET_MODE_FILTER, 0, {len=[0-9]*, filter=.*}) = 0' "$work/trace" | head -1)
+load=$(grep -m1 -n 'seccomp(SECCOMP_SET_MODE_FILTER, 0, {len=[0-9]*, filter=.*}) = 0' "$work/trace")
 if [ -z "$load" ]; then
         echo "FAIL: no seccomp filter was loaded; the trace:" >&2
         cat "$work/trace" >&2
@@ -49,10 +49,10 @@ if [ -z "$load" ]; then
 fi
 load_line=${load%%:*}
 pid=$(printf '%s\n' "$load" | cut -d: -f2 | awk '{print $1}')
-nnp=$(grep -n "^$pid  *prctl(PR_SET_NO_NEW_PRIVS, 1" "$work/trace" | head -1 | cut -d: -f1)
-stdin_line=$(grep -n "^$pid  *read(0," "$work/trace" | head -1 | cut -d: -f1)
-config_line=$(grep -n "^$pid  *openat(.*\"config.json\"" "$work/trace" | head -1 | cut -d: -f1)
-meminfo_line=$(grep -n "^$pid  *openat(.*\"meminfo\"" "$work/trace" | head -1 | cut -d: -f1)
+nnp=$(grep -m1 -n "^$pid  *prctl(PR_SET_NO_NEW_PRIVS, 1" "$work/trace" | cut -d: -f1)
+stdin_line=$(grep -m1 -n "^$pid  *read(0," "$work/trace" | cut -d: -f1)
+config_line=$(grep -m1 -n "^$pid  *openat(.*\"config.json\"" "$work/trace" | cut -d: -f1)
+meminfo_line=$(grep -m1 -n "^$pid  *openat(.*\"meminfo\"" "$work/trace" | cut -d: -f1)
 
 fail=0
 check() { # what line

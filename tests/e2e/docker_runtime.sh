@@ -67,7 +67,7 @@ bundle_of() {
 wait_logs() {
         local i
         for i in $(seq 1 300); do
-                "${DOCKER[@]}" logs "$1" 2>&1 | grep -qF "$2" && return 0
+                "${DOCKER[@]}" logs "$1" 2>&1 | grep -F "$2" >/dev/null && return 0
                 sleep 0.1
         done
         fail "container $1 never printed $2: $("${DOCKER[@]}" logs "$1" 2>&1)"
@@ -162,7 +162,7 @@ rc=0
 log "docker exec on a MemAvailable-0 host: exit $rc: $(cat "$tmp/out" "$tmp/err")"
 [ "$rc" -ne 0 ] || fail "starved-exec: the exec succeeded although its runtime failed"
 # (docker 20.10's exec prints the daemon's error on stdout)
-cat "$tmp/out" "$tmp/err" | grep -q '^OCI runtime exec failed: memgate: warning (memavailable-zero): MemAvailable is 0 kB while MemFree is 2.9 GiB: runc exec may die of memory now' ||
+cat "$tmp/out" "$tmp/err" | grep '^OCI runtime exec failed: memgate: warning (memavailable-zero): MemAvailable is 0 kB while MemFree is 2.9 GiB: runc exec may die of memory now' >/dev/null ||
         fail "starved-exec: docker exec's error does not carry memgate's cause"
 "${DOCKER[@]}" rm -f starved >/dev/null
 

@@ -199,7 +199,7 @@ mg_ctr_image() {
         fi
         "${CTR[@]}" -n "$ns" image import "$MG_ENG_DIR/image.tar" >"$MG_ENG_DIR/import.log" 2>&1 ||
                 { cat "$MG_ENG_DIR/import.log" >&2; fail "ctr image import into $ns failed"; }
-        "${CTR[@]}" -n "$ns" image ls -q | grep -qxF "$name" ||
+        "${CTR[@]}" -n "$ns" image ls -q | grep -xF "$name" >/dev/null ||
                 fail "ctr image import did not create $name in namespace $ns: $("${CTR[@]}" -n "$ns" image ls -q)"
 }
 

@@ -15,7 +15,7 @@ pkgs=(podman runc busybox-static uidmap jq conmon docker.io containerd)
 pkgs+=(prometheus prometheus-node-exporter lintian python3-yaml python3-kubernetes man-db debootstrap)
 missing=()
 for p in "${pkgs[@]}"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep 'install ok installed' >/dev/null || missing+=("$p")
 done
 # Any node and npm will do (a host may have them from elsewhere); else Debian's.
 command -v node >/dev/null 2>&1 || missing+=(nodejs)

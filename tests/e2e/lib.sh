@@ -43,9 +43,16 @@ need_env() {
         done
 }
 
-# The podman every test uses: runc, no network, the ulimits these hosts need.
+# The podman every test uses: runc, and no network (podman's default network would create the
+# cni-podman0 bridge on the host and leave it there). The ulimits are MG_ULIMITS, passed by callers.
 mg_podman() {
-        podman --runtime runc "$@"
+        local pre=()
+        while [ $# -gt 0 ] && [ "$1" != run ] && [ "$1" != create ]; do
+                pre+=("$1")
+                shift
+        done
+        [ $# -gt 0 ] && { pre+=("$1" --network=none); shift; }
+        podman --runtime runc "${pre[@]}" "$@"
 }
 
 # assert_contains HAYSTACK NEEDLE WHAT

@@ -14,7 +14,7 @@ need_cmd podman
 need_cmd runc
 BUILD=${MEMGATE_BUILD:?}
 BB=$(command -v busybox) || skip "needs busybox-static (tests/e2e/install-deps.sh)"
-if dpkg-query -W -f='${Status}' memgate 2>/dev/null | grep -q installed; then
+if dpkg-query -W -f='${Status}' memgate 2>/dev/null | grep installed >/dev/null; then
         skip "a memgate package is installed on this host; not touching it"
 fi
 
@@ -73,8 +73,8 @@ done
 
 INSTALLED=1
 dpkg_retry -i "$DEB" || fail "dpkg -i"
-dpkg-query -W -f='${Status}' memgate | grep -q 'install ok installed' || fail "dpkg says memgate is not installed"
-/usr/bin/memgate --version | grep -q "memgate " || fail "the installed memgate does not run"
+dpkg-query -W -f='${Status}' memgate | grep 'install ok installed' >/dev/null || fail "dpkg says memgate is not installed"
+/usr/bin/memgate --version | grep "memgate " >/dev/null || fail "the installed memgate does not run"
 man -w memgate.conf > /dev/null 2>&1 || fail "man cannot find memgate.conf(5)"
 hookbin=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["hook"]["path"])' \
         /usr/share/containers/oci/hooks.d/memgate.json)
@@ -88,11 +88,11 @@ ln -s busybox "$WORK/rootfs/bin/echo"
 tar -C "$WORK/rootfs" -cf "$WORK/rootfs.tar" .
 podman import --change 'ENV=PATH=/bin' "$WORK/rootfs.tar" "$IMAGE" > /dev/null 2>&1 || fail "podman import"
 U=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
-out=$(podman --runtime runc run --rm --pull=never --name "$NAME" "${U[@]}" "$IMAGE" sh -c 'echo CONTAINER-RAN' 2>&1) ||
+out=$(podman --runtime runc run --rm --network=none --pull=never --name "$NAME" "${U[@]}" "$IMAGE" sh -c 'echo CONTAINER-RAN' 2>&1) ||
         fail "a healthy container did not start with the packaged hook: $out"
 case "$out" in *CONTAINER-RAN*) ;; *) fail "the container did not run: $out" ;; esac
 rc=0
-out=$(podman --runtime runc run --rm --pull=never --name "$NAME" "${U[@]}" --memory 64m "$IMAGE" \
+out=$(podman --runtime runc run --rm --network=none --pull=never --name "$NAME" "${U[@]}" --memory 64m "$IMAGE" \
         sh -c 'echo CONTAINER-RAN; exec java -Xmx64m -jar app.jar' 2>&1) || rc=$?
 [ "$rc" -ne 0 ] || fail "the packaged hook let a JVM whose heap fills its 64 MiB limit start: $out"
 case "$out" in *CONTAINER-RAN*) fail "the refused container ran: $out" ;; esac
@@ -102,7 +102,7 @@ echo "podman ran the packaged hook: healthy start allowed, offheap-margin refuse
 dpkg_retry -r memgate || fail "dpkg -r"
 dpkg_retry --purge memgate || fail "dpkg --purge"
 INSTALLED=
-dpkg-query -W -f='${Status}' memgate 2>/dev/null | grep -q 'installed' && fail "memgate still installed after purge"
+dpkg-query -W -f='${Status}' memgate 2>/dev/null | grep 'installed' >/dev/null && fail "memgate still installed after purge"
 left=()
 while IFS= read -r p; do
         grep -qx "$p" "$WORK/existed.list" && continue
