@@ -1,0 +1,396 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""What memgate costs on every container start, side by side with what any hook costs.
+
+    tests/bench/bench.py --build BUILD_DIR [--runs N] [--runc-runs M] [--out FILE]
+    tests/bench/bench.py --build BUILD_DIR --smoke      (a few runs of everything: does it run?)
+
+One run reports, per start, on the same bundle (podman's 1 GiB JVM config) and the same state:
+  - memgate hook against the floor of any hook (tests/bench/floor.c: reads the state, config.json
+    and /proc/meminfo, exits) and against a shell+jq hook doing two of the checks
+    (tests/bench/hook-jq.sh); variants in rotation, median of N runs each;
+  - `runc run` of a busybox container with and without memgate as a createRuntime hook, and
+    `memgate-runtime create` against `runc create` (needs root and runc; skipped loudly otherwise);
+  - per variant: wall time, user+system time, page faults and peak RSS (wait4), system calls
+    (strace -f -c) and user-space instructions (tests/bench/steps.c single-steps the command and
+    every process it forks, with the seccomp filter really loaded: this VM has no hardware counters
+    for `perf stat -e instructions`, and valgrind does not run seccomp(2));
+  - scaling with config.json size (10 kB, 1 MB, 10 MB) and with /proc/zoneinfo (a 192-CPU, 8-node
+    host written by tests/bench/gen-big-host.py).
+A benchmark, not a test: it asserts nothing about the figures. Everything it creates (a temp dir,
+a memory cgroup holding one sleeping process, runc containers) is removed on exit."""
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.dirname(os.path.dirname(HERE))
+PEER = os.path.join(SRC, "tests", "fixtures", "peer")
+JVM_CONFIG = os.path.join(PEER, "generated", "podman-4.3.1-memory-1g-java-env-config.json")
+SMALL_CONFIG = os.path.join(PEER, "generated", "runc-1.1.5-spec.json")
+HOST_TREE = os.path.join(SRC, "tests", "fixtures", "procfs", "host-4g-default")
+TOOLS = ("floor", "run", "steps")
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+class Bench:
+    def __init__(self, a):
+        self.a = a
+        self.tmp = tempfile.mkdtemp(prefix="memgate-bench-")
+        self.cgroup = None
+        self.sleeper = None
+        self.containers = []
+        self.lines = []
+
+    # ---- setup -------------------------------------------------------------------------------
+
+    def tools(self):
+        """The bench's C helpers: from the build tree (CMake builds them), else compiled here."""
+        self.tool = {}
+        for t in TOOLS:
+            built = os.path.join(self.a.build, "tests", "bench", f"mg-bench-{t}")
+            if os.path.exists(built):
+                self.tool[t] = built
+                continue
+            out = os.path.join(self.tmp, f"mg-bench-{t}")
+            subprocess.run(["cc", "-O2", "-fPIE", "-pie", "-Wl,-z,relro,-z,now", "-o", out,
+                            os.path.join(HERE, f"{t}.c")], check=True)
+            self.tool[t] = out
+        self.memgate = os.path.join(self.a.build, "memgate")
+        self.runtime = os.path.join(self.a.build, "memgate-runtime")
+        for b in (self.memgate, self.runtime):
+            if not os.access(b, os.X_OK):
+                sys.exit(f"bench.py: {b} is not built")
+
+    def make_cgroup(self):
+        """A v1 memory cgroup with a 1 GiB limit holding one sleeping process: the state's pid, so
+        memgate looks the container's cgroup up as it does under runc. Falls back to this process."""
+        base = "/sys/fs/cgroup/memory"
+        path = os.path.join(base, f"memgate-bench-{os.getpid()}")
+        try:
+            os.mkdir(path)
+            self.cgroup = path
+            with open(os.path.join(path, "memory.limit_in_bytes"), "w") as f:
+                f.write("1073741824")
+            self.sleeper = subprocess.Popen(["sh", "-c", f"echo $$ > {path}/cgroup.procs && exec sleep 3600"])
+            for _ in range(100):
+                with open(os.path.join(path, "cgroup.procs")) as f:
+                    if str(self.sleeper.pid) in f.read().split():
+                        return self.sleeper.pid, f"pid {self.sleeper.pid} in {path} (limit 1 GiB)"
+                time.sleep(0.01)
+        except OSError as e:
+            log(f"bench.py: no memory cgroup of our own ({e}); the state's pid is this process")
+        return os.getpid(), f"pid {os.getpid()} (this process, in its own cgroup)"
+
+    def bundle(self, name, config, pid):
+        b = os.path.join(self.tmp, name)
+        os.mkdir(b)
+        shutil.copy(config, os.path.join(b, "config.json"))
+        state = os.path.join(self.tmp, f"{name}.state.json")
+        with open(state, "w") as f:
+            json.dump({"ociVersion": "1.0.2", "id": f"bench-{name}", "status": "creating", "pid": pid,
+                       "bundle": b}, f)
+        return b, state
+
+    def cleanup(self):
+        for cid in self.containers:
+            subprocess.run(["runc", "delete", "-f", cid], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if self.sleeper:
+            self.sleeper.send_signal(signal.SIGKILL)
+            self.sleeper.wait()
+        if self.cgroup:
+            for _ in range(50):
+                try:
+                    os.rmdir(self.cgroup)
+                    break
+                except OSError:
+                    time.sleep(0.05)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # ---- measuring ---------------------------------------------------------------------------
+
+    def rotate(self, variants, rounds, warmup=2):
+        """variants: [(name, stdin, post, argv)]. Returns {name: [run dicts]}."""
+        cmd = [self.tool["run"], "-n", str(rounds), "-w", str(warmup)]
+        for i, (name, stdin, post, argv) in enumerate(variants):
+            if i:
+                cmd.append("::")
+            cmd += [name, stdin or "-", post or "-"] + list(argv)
+        out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
+        res = {v[0]: [] for v in variants}
+        for line in out.splitlines():
+            n, _, wall, ut, st, minf, majf, rss, status = line.split()
+            res[variants[int(n)][0]].append(dict(wall=int(wall) / 1e6, cpu=(int(ut) + int(st)) / 1e3, faults=int(minf) + int(majf),
+                               rss=int(rss), status=int(status)))
+        return res
+
+    def syscalls(self, stdin, argv):
+        out = os.path.join(self.tmp, "strace.txt")
+        with open(stdin or "/dev/null") as f:
+            subprocess.run(["strace", "-f", "-c", "-o", out, "--"] + list(argv), stdin=f,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for line in open(out):
+            t = line.split()
+            if t and t[-1] == "total":
+                return int(t[3])
+        return None
+
+    def steps(self, stdin, argv, until_exec=False):
+        cmd = [self.tool["steps"]] + (["--until-exec"] if until_exec else []) + [stdin or "-"] + list(argv)
+        t0 = time.monotonic()
+        out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout.split()
+        log(f"  {int(out[0]) / 1e6:.2f} M instructions in {out[1]} process(es), exit {out[2]}: "
+            f"{os.path.basename(argv[0])} ({time.monotonic() - t0:.0f} s of single-stepping)")
+        return int(out[0])
+
+    # ---- reporting ---------------------------------------------------------------------------
+
+    def out(self, s=""):
+        self.lines.append(s)
+        print(s, flush=True)
+
+    @staticmethod
+    def med(runs, k):
+        return statistics.median(r[k] for r in runs)
+
+    @staticmethod
+    def p90(runs):
+        w = sorted(r["wall"] for r in runs)
+        return w[min(len(w) - 1, int(0.9 * len(w)))]
+
+    @staticmethod
+    def statuses(runs):
+        return ",".join(str(s) for s in sorted({r["status"] for r in runs}))
+
+    # ---- sections ----------------------------------------------------------------------------
+
+    def per_start(self, state):
+        a = self.a
+        variants = [("floor", state, None, [self.tool["floor"]]),
+                    ("memgate hook", state, None, [self.memgate, "hook"]),
+                    ("shell+jq hook", state, None, ["sh", os.path.join(HERE, "hook-jq.sh")])]
+        log(f"per start: {len(variants)} variants in rotation, {a.runs} runs each")
+        res = self.rotate(variants, a.runs)
+        floor = self.med(res["floor"], "wall")
+        counts = {}
+        for name, stdin, _, argv in variants:
+            sc = self.syscalls(stdin, argv) if shutil.which("strace") else None
+            ins = None
+            if name == "floor" or (name == "memgate hook" and not a.smoke) or (a.all_instructions and not a.smoke):
+                if not a.no_instructions:
+                    ins = self.steps(stdin, argv)
+            counts[name] = (sc, ins)
+        self.out(f"### Per start: the hook alone ({a.runs} runs each, in rotation)")
+        self.out()
+        self.out("| variant | wall median | wall p90 | x floor | user+sys | page faults | peak RSS | syscalls "
+                 "| instructions | exit |")
+        self.out("|---|---|---|---|---|---|---|---|---|---|")
+        for name, *_ in variants:
+            r = res[name]
+            sc, ins = counts[name]
+            self.out(f"| {name} | {self.med(r, 'wall'):.2f} ms | {self.p90(r):.2f} ms | "
+                     f"{self.med(r, 'wall') / floor:.2f} | {self.med(r, 'cpu'):.2f} ms | {self.med(r, 'faults'):.0f} | "
+                     f"{max(x['rss'] for x in r) / 1024:.2f} MiB | {sc if sc is not None else '-'} | "
+                     f"{f'{ins / 1e6:.2f} M' if ins else 'not counted'} | {self.statuses(r)} |")
+        self.out()
+
+    def runc_bundle(self):
+        root = os.path.join(self.tmp, "busybox")
+        rootfs = os.path.join(root, "rootfs")
+        for d in ("bin", "proc", "dev", "sys", "tmp"):
+            os.makedirs(os.path.join(rootfs, d))
+        busybox = "/bin/busybox"
+        shutil.copy(busybox, os.path.join(rootfs, "bin", "busybox"))
+        subprocess.run(["runc", "spec", "--bundle", root], check=True)
+        with open(os.path.join(root, "config.json")) as f:
+            spec = json.load(f)
+        spec["process"]["terminal"] = False
+        spec["process"]["args"] = ["/bin/busybox", "true"]
+        spec["root"] = {"path": rootfs, "readonly": True}
+        spec["linux"].setdefault("resources", {})["memory"] = {"limit": 1073741824}
+        plain = os.path.join(self.tmp, "runc-plain")
+        hooked = os.path.join(self.tmp, "runc-hooked")
+        for b, hooks in ((plain, None), (hooked, {"createRuntime": [{"path": self.memgate,
+                                                                       "args": ["memgate", "hook"]}]})):
+            os.mkdir(b)
+            s = dict(spec)
+            if hooks:
+                s["hooks"] = hooks
+            with open(os.path.join(b, "config.json"), "w") as f:
+                json.dump(s, f)
+        return plain, hooked
+
+    def runc(self):
+        a = self.a
+        if os.geteuid() != 0 or not shutil.which("runc") or not os.path.exists("/bin/busybox"):
+            self.out("### Container start: SKIPPED (needs root, runc and /bin/busybox from busybox-static)")
+            self.out()
+            log("bench.py: SKIPPING the runc figures: needs root, runc and busybox-static")
+            return
+        plain, hooked = self.runc_bundle()
+        runc = shutil.which("runc")
+        ver = subprocess.run([runc, "--version"], stdout=subprocess.PIPE, text=True).stdout.split("\n")[0]
+        pid = os.getpid()
+        ids = [f"mgb-{pid}-{k}" for k in ("run", "runh", "cr", "crm")]
+        self.containers += ids
+        variants = [
+            ("runc run", None, None, [runc, "run", "--bundle", plain, ids[0]]),
+            ("runc run + memgate hook", None, None, [runc, "run", "--bundle", hooked, ids[1]]),
+            ("runc create", None, f"{runc} delete -f {ids[2]}", [runc, "create", "--bundle", plain, ids[2]]),
+            ("memgate-runtime create", None, f"{runc} delete -f {ids[3]}",
+             [self.runtime, f"--memgate-runtime={runc}", "create", "--bundle", plain, ids[3]]),
+        ]
+        log(f"container start: {len(variants)} variants in rotation, {a.runc_runs} runs each")
+        res = self.rotate(variants, a.runc_runs, warmup=1)
+        ins = None
+        if not a.smoke and not a.no_instructions:
+            ins = self.steps(None, variants[3][3], until_exec=True)
+            subprocess.run([runc, "delete", "-f", ids[3]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.out(f"### Container start: busybox under {ver} ({a.runc_runs} runs each, in rotation)")
+        self.out()
+        self.out("| variant | wall median | wall p90 | added | exit |")
+        self.out("|---|---|---|---|---|")
+        base = {"runc run + memgate hook": "runc run", "memgate-runtime create": "runc create"}
+        for name, *_ in variants:
+            r = res[name]
+            added = ""
+            if name in base:
+                added = f"+{self.med(r, 'wall') - self.med(res[base[name]], 'wall'):.2f} ms"
+            self.out(f"| {name} | {self.med(r, 'wall'):.2f} ms | {self.p90(r):.2f} ms | {added} | {self.statuses(r)} |")
+        if ins:
+            self.out()
+            self.out(f"memgate-runtime's own part of a create (until it executes runc): {ins / 1e6:.2f} M instructions.")
+        self.out()
+
+    def padded_config(self, size):
+        """The runc spec with a 1 GiB limit and a JVM heap, grown to `size` bytes with env entries."""
+        with open(SMALL_CONFIG) as f:
+            spec = json.load(f)
+        spec["linux"].setdefault("resources", {})["memory"] = {"limit": 1073741824}
+        env = spec["process"].setdefault("env", [])
+        env.append("JAVA_TOOL_OPTIONS=-Xmx800m")
+        base = len(json.dumps(spec))
+        i = 0
+        while base < size:
+            e = f"BENCH_PAD_{i:07d}=" + "x" * 80
+            env.append(e)
+            base += len(e) + 4
+            i += 1
+        path = os.path.join(self.tmp, f"config-{size}.json")
+        with open(path, "w") as f:
+            json.dump(spec, f)
+        return path, os.path.getsize(path)
+
+    def scaling(self, pid):
+        a = self.a
+        sizes = [10_000, 1_000_000, 10_000_000]
+        rounds = {10_000: a.runs // 2, 1_000_000: max(3, a.runs // 10), 10_000_000: max(3, a.runs // 40)}
+        self.out("### Scaling with config.json size (env entries; memgate hook and floor in rotation)")
+        self.out()
+        self.out("| config.json | runs | memgate hook | floor | x floor | memgate peak RSS | exit |")
+        self.out("|---|---|---|---|---|---|---|")
+        for size in sizes:
+            cfg, real = self.padded_config(size)
+            _, state = self.bundle(f"size{size}", cfg, pid)
+            n = rounds[size] if not a.smoke else 2
+            log(f"scaling: config of {real} bytes, {n} runs each")
+            res = self.rotate([("memgate", state, None, [self.memgate, "hook"]),
+                               ("floor", state, None, [self.tool["floor"]])], n, warmup=1)
+            m, fl = self.med(res["memgate"], "wall"), self.med(res["floor"], "wall")
+            self.out(f"| {real / 1000:,.0f} kB | {n} | {m:.2f} ms | {fl:.2f} ms | {m / fl:.2f} | "
+                     f"{max(x['rss'] for x in res['memgate']) / 1024:.2f} MiB | {self.statuses(res['memgate'])} |")
+        self.out()
+        big = os.path.join(self.tmp, "big-host")
+        subprocess.run([sys.executable, os.path.join(HERE, "gen-big-host.py"), big], check=True)
+        _, state = self.bundle("zone", JVM_CONFIG, pid)
+        # Without memgate.json: its fsyncs would bury the reading of zoneinfo in disk noise.
+        conf = os.path.join(self.tmp, "no-report.conf")
+        with open(conf, "w") as f:
+            f.write("write_report = no\n")
+        variants = []
+        for label, tree in (("4 GB host, 1 node (tests/fixtures/procfs/host-4g-default)", HOST_TREE),
+                            ("192 CPUs, 8 nodes (gen-big-host.py)", big)):
+            variants.append((label, state, None, [self.memgate, "hook", "--config", conf,
+                                                  "--procfs", os.path.join(tree, "proc"),
+                                                  "--sysfs", os.path.join(tree, "sys")]))
+        n = a.runs // 2 if not a.smoke else 2
+        log(f"scaling: zoneinfo, {n} runs each")
+        res = self.rotate(variants, n)
+        self.out(f"### Scaling with /proc/zoneinfo (memgate hook --procfs/--sysfs, write_report = no, {n} runs each, in rotation)")
+        self.out()
+        self.out("| host tree | zoneinfo | memgate hook | peak RSS | exit |")
+        self.out("|---|---|---|---|---|")
+        walls = []
+        for (label, _, _, argv), tree in zip(variants, (HOST_TREE, big)):
+            r = res[label]
+            kb = os.path.getsize(os.path.join(tree, "proc", "zoneinfo")) / 1000
+            walls.append((kb, self.med(r, "wall")))
+            self.out(f"| {label} | {kb:,.1f} kB | {self.med(r, 'wall'):.2f} ms | "
+                     f"{max(x['rss'] for x in r) / 1024:.2f} MiB | {self.statuses(r)} |")
+        (k0, w0), (k1, w1) = walls
+        self.out()
+        self.out(f"zoneinfo: {(w1 - w0) * 1000 / (k1 - k0):.1f} us per kB more.")
+        self.out()
+
+    def run(self):
+        a = self.a
+        self.tools()
+        pid, pid_note = self.make_cgroup()
+        b, state = self.bundle("jvm", JVM_CONFIG, pid)
+        commit = subprocess.run(["git", "-C", SRC, "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True).stdout.strip() or "?"
+        self.out(f"## memgate bench: commit {commit}, build {a.build}")
+        self.out()
+        self.out(f"Kernel {platform.release()}, {os.cpu_count()} CPUs, load average "
+                 f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} at the start. Bundle: "
+                 f"{os.path.basename(JVM_CONFIG)} ({os.path.getsize(JVM_CONFIG) / 1000:.1f} kB); state: {pid_note}. "
+                 "Wall time from fork to wait4, the state written into a pipe on stdin; page faults and peak RSS "
+                 "from wait4 (the command and the children it reaped); syscalls from strace -f -c; "
+                 "instructions: user-space instructions single-stepped under ptrace, seccomp filter loaded.")
+        self.out()
+        self.per_start(state)
+        self.runc()
+        if not a.no_scaling:
+            self.scaling(pid)
+        self.out(f"Load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}.")
+        if a.out:
+            with open(a.out, "w") as f:
+                f.write("\n".join(self.lines) + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build", required=True, help="the CMake build directory (memgate, memgate-runtime)")
+    ap.add_argument("--runs", type=int, default=200, help="runs of each per-start variant (default 200)")
+    ap.add_argument("--runc-runs", type=int, default=40, help="runs of each container-start variant (default 40)")
+    ap.add_argument("--smoke", action="store_true", help="a few runs of everything, instructions of the floor only")
+    ap.add_argument("--no-instructions", action="store_true", help="skip the single-stepped instruction counts")
+    ap.add_argument("--all-instructions", action="store_true", help="count the shell+jq hook's too (minutes)")
+    ap.add_argument("--no-scaling", action="store_true", help="skip the config-size and zoneinfo scaling")
+    ap.add_argument("--out", help="also write the tables (Markdown) to this file")
+    a = ap.parse_args()
+    a.build = os.path.abspath(a.build)
+    if a.smoke:
+        a.runs, a.runc_runs = 3, 2
+    b = Bench(a)
+    # A runtime's or CI's SIGTERM still removes the cgroup, the containers and the temp dir.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        b.run()
+    finally:
+        b.cleanup()
+
+
+if __name__ == "__main__":
+    main()
