@@ -352,6 +352,8 @@ class Bench:
                                 stderr=subprocess.DEVNULL, text=True).stdout.strip() or "?"
         self.out(f"## memgate bench: commit {commit}, build {a.build}")
         self.out()
+        self.out("Command: `tests/bench/bench.py " + " ".join(sys.argv[1:]) + "`")
+        self.out()
         self.out(f"Kernel {platform.release()}, {os.cpu_count()} CPUs, load average "
                  f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} at the start. Bundle: "
                  f"{os.path.basename(JVM_CONFIG)} ({os.path.getsize(JVM_CONFIG) / 1000:.1f} kB); state: {pid_note}. "
