@@ -574,7 +574,7 @@ Test(cli, precreate_evaluates_under_the_seccomp_filter) {
 }
 
 /* A real memgate hook whose confined evaluation breaks the seccomp rules (a preloaded library
- * calls mkdir inside the first JSON parse): the kernel kills the child with SIGSYS, and the parent
+ * calls mkdir on the child's first read): the kernel kills the child with SIGSYS, and the parent
  * turns that into the documented policy instead of a killed hook, which runc would take as a
  * refusal. */
 Test(cli, a_killed_evaluation_fails_open_or_closed) {
