@@ -620,6 +620,33 @@ Test(cli, memgate_json_is_fsyncd_only_when_asked) {
         cr_assert_eq(hook_fsyncs("syslog = no\nfsync = yes\n"), 2, "the file and its directory");
 }
 
+/* The confined hook on the live host (no --procfs/--sysfs): the container's cgroup is looked up
+ * from the state's pid (this test's own process) with direct reads under the seccomp filter. A
+ * read the filter does not allow would kill the child and fail open with exit 0, so the test
+ * looks at stderr and at memgate.json, which names no cgroup error when the lookup worked. */
+Test(cli, hook_on_the_live_host_reads_its_cgroup_under_the_filter) {
+        if (access("/sys/fs/cgroup", F_OK) != 0)
+                cr_skip_test("SKIP: no /sys/fs/cgroup on this host");
+        char *b = bundle_with("generated/runc-1.1.5-spec.json", NULL);
+        char *st = state_for(b, "creating");
+        char conf[700], report[700];
+        snprintf(conf, sizeof(conf), "%s/memgate.conf", b);
+        tu_write(conf, "syslog = no\n");
+        char *argv[] = {(char *)tu_bin(), "hook", "--config", conf, NULL};
+        tu_proc_t p;
+        run(argv, st, &p);
+        cr_assert_null(strstr(p.err, "killed by signal"), "%s", p.err);
+        cr_assert_null(strstr(p.err, "error"), "%s", p.err);
+        snprintf(report, sizeof(report), "%s/memgate.json", b);
+        char *json = tu_slurp(report, NULL);
+        cr_assert_null(strstr(json, "cgroup_error"), "the cgroup was not found: %s", json);
+        free(json);
+        free(st);
+        tu_proc_free(&p);
+        tu_rmrf(b);
+        free(b);
+}
+
 /* A real memgate hook whose confined evaluation breaks the seccomp rules (a preloaded library
  * calls mkdir on the child's first read): the kernel kills the child with SIGSYS, and the parent
  * turns that into the documented policy instead of a killed hook, which runc would take as a
