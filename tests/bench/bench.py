@@ -138,8 +138,12 @@ class Bench:
     def killed(self, stdin, argv):
         """One run with stderr kept: did memgate report its confined child killed (a filter gap
         that fails open with exit 0 and would make every figure here a lie)?"""
-        with open(stdin or "/dev/null") as f:
-            err = subprocess.run(list(argv), stdin=f, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).stderr
+        # stderr into a file, not a pipe: a created container's init keeps the stdio it inherited.
+        errpath = os.path.join(self.tmp, "probe.err")
+        with open(stdin or "/dev/null") as f, open(errpath, "wb") as e:
+            subprocess.run(list(argv), stdin=f, stdout=subprocess.DEVNULL, stderr=e)
+        with open(errpath, "rb") as e:
+            err = e.read()
         if b"killed by signal" in err:
             log(f"bench.py: WARNING: {argv[0]}'s evaluation was killed: {err.decode(errors='replace').strip()}")
             return True
