@@ -284,7 +284,7 @@ class Bench:
             r = res[name]
             added = ""
             if name in base:
-                added = f"+{self.med(r, 'wall') - self.med(res[base[name]], 'wall'):.2f} ms"
+                added = f"{self.med(r, 'wall') - self.med(res[base[name]], 'wall'):+.2f} ms"
             bad = " (EVALUATION KILLED: figures invalid)" if broken and name == "memgate-runtime create" else ""
             self.out(f"| {name} | {self.med(r, 'wall'):.2f} ms | {self.p90(r):.2f} ms | {added} | {self.statuses(r)}{bad} |")
         if ins:
@@ -369,7 +369,8 @@ class Bench:
         b, state = self.bundle("jvm", JVM_CONFIG, pid)
         commit = subprocess.run(["git", "-C", SRC, "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, text=True).stdout.strip() or "?"
-        self.out(f"## memgate bench: commit {commit}, build {a.build}")
+        shown = os.path.relpath(a.build, SRC) if a.build.startswith(SRC + os.sep) else os.path.basename(a.build)
+        self.out(f"## memgate bench: commit {commit}, build {shown}")
         self.out()
         self.out("Command: `tests/bench/bench.py " + " ".join(sys.argv[1:]) + "`")
         self.out()
