@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Untrusted JSON in: the checks that run before yajl sees a byte (size, NUL, nesting depth,
  * comments), the rewrite that makes yajl's strings the ones Go decodes, and the parse itself. */
+#define _GNU_SOURCE /* memmem */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -140,6 +141,24 @@ static size_t sanitize_pass(const char *buf, size_t len, char *out, size_t *ret_
         return extra;
 }
 
+/* Whether sanitize_pass could find anything to rewrite: only a byte above 0x7F (invalid UTF-8 is
+ * made of those) or a \u0000 escape can need it. Most configs are ASCII without one, and this
+ * check (8 bytes at a time, then glibc's memmem) is far cheaper than the pass itself. A false
+ * "maybe" (an escaped backslash before "u0000", valid UTF-8) only costs the full pass. */
+static bool maybe_needs_sanitizing(const char *buf, size_t len) {
+        size_t i = 0;
+        for (; i + 8 <= len; i += 8) {
+                uint64_t w;
+                memcpy(&w, buf + i, 8);
+                if (w & 0x8080808080808080ull)
+                        return true;
+        }
+        for (; i < len; i++)
+                if ((unsigned char)buf[i] & 0x80)
+                        return true;
+        return memmem(buf, len, "\\u0000", 6) != NULL;
+}
+
 /* yajl's messages span lines and quote the input with a caret; keep the first line. */
 static void yajl_message(const char *ebuf, char *out, size_t n) {
         size_t l = strcspn(ebuf, "\n");
@@ -205,7 +224,7 @@ int mg_json_parse(const char *buf, size_t len, const char *name, bool strict, ya
                 return mg_error_set(err, r, "%s: out of memory: parsing it needs about %zu MiB", name,
                                     (probe_size(len, values) >> 20) + 1);
 
-        size_t extra = sanitize_pass(buf, len, NULL, &changes);
+        size_t extra = maybe_needs_sanitizing(buf, len) ? sanitize_pass(buf, len, NULL, &changes) : 0;
         if (changes > 0) {
                 if (strict)
                         return mg_error_set(err, -EBADMSG,

@@ -131,7 +131,7 @@ static int evaluate(const mg_wrapper_own_t *own, const mg_runc_cmd_t *cmd, mg_ce
         if (ev->conf.write_report) {
                 mg_report_ctx_t ctx = mg_eval_report_ctx(ev, "wrapper", bundle);
                 mg_step("writing %s/memgate.json", bundle);
-                mg_report_write_bundle(dirfd, &ctx);
+                mg_report_write_bundle(dirfd, &ctx, ev->conf.fsync);
         }
         if (ev->report.verdict == MG_VERDICT_REFUSE)
                 return MG_EXIT_REFUSE;
@@ -141,7 +141,8 @@ static int evaluate(const mg_wrapper_own_t *own, const mg_runc_cmd_t *cmd, mg_ce
         mg_step("writing %s/config.json", bundle);
         if (mg_oci_add_annotations(config, config_len, "config.json", ev->annotations, ev->nannotations, &annotated,
                                    &annotated_len, &err) < 0 ||
-            mg_write_atomic_at(dirfd, "config.json", annotated, annotated_len, 0644, &err) < 0) {
+            mg_write_atomic_flags(dirfd, "config.json", annotated, annotated_len, 0644,
+                                  ev->conf.fsync ? MG_ATOMIC_FSYNC : 0, &err) < 0) {
                 /* The container was judged and allowed; only the annotations are missing (a config
                  * the container made impossible to rewrite unchanged, or no memory): not a failure
                  * of the check, so neither fail_closed nor "without memgate's check" applies. */

@@ -213,7 +213,7 @@ static int hook_confined(void *userdata) {
         mg_report_ctx_t ctx = mg_eval_report_ctx(ev, "hook", ev->state.bundle);
         if (ev->conf.write_report) {
                 mg_step("writing %s/memgate.json", ev->state.bundle);
-                mg_report_write_bundle(dirfd, &ctx);
+                mg_report_write_bundle(dirfd, &ctx, ev->conf.fsync);
         }
         if (ev->conf.syslog) {
                 mg_step("logging to syslog");

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Internal to hook/cgroup*.c: the two ways of reaching a cgroup hierarchy. On the live host
- * (--sysfs is /sys) libcgroup finds the mount points and reads the control files; under a --sysfs
- * fixture tree the files are read directly, so the walk and the arithmetic above this interface are
- * the same code in tests and in production. */
+/* Internal to hook/cgroup*.c: the two ways of reaching a cgroup hierarchy. The control files
+ * are read directly, under a --sysfs fixture tree and on the live host alike, so the walk and the
+ * arithmetic above this interface are the same code in tests and in production; on a live host
+ * whose hierarchy is not in the standard place, libcgroup finds the mount point and reads. */
 #ifndef MEMGATE_CGROUP_BACKEND_H
 #define MEMGATE_CGROUP_BACKEND_H
 
@@ -33,8 +33,10 @@ typedef struct mg_cg_backend {
 
 extern const mg_cg_backend_t mg_cg_backend_sysfs;
 extern const mg_cg_backend_t mg_cg_backend_libcgroup;
+/* The real /sys: direct reads in the standard layout, libcgroup's mount discovery otherwise. */
+extern const mg_cg_backend_t mg_cg_backend_live;
 
-/* libcgroup for the real /sys, direct reads for any other --sysfs. */
+/* mg_cg_backend_live for the real /sys, direct reads for any other --sysfs. */
 const mg_cg_backend_t *mg_cg_backend_for(const mg_roots_t *roots);
 void mg_cg_hier_close(mg_cg_hier_t *h);
 

@@ -101,6 +101,7 @@ void mg_conf_defaults(mg_conf_t *c) {
                 .runtime_floor_kb = 16 * 1024,
                 .watermark_warn_percent = 10,
                 .write_report = true,
+                .fsync = false, /* the rename is atomic without it; see README "Durability" */
                 .syslog = true,
                 .engine_auto = true,
                 .engine = MG_CENGINE_UNKNOWN,
@@ -179,6 +180,7 @@ static const struct key {
         {"runtime_floor", K_SIZE_KB, F(runtime_floor_kb)},
         {"watermark_warn_percent", K_PERCENT, F(watermark_warn_percent)},
         {"write_report", K_BOOL, F(write_report)},
+        {"fsync", K_BOOL, F(fsync)},
         {"syslog", K_BOOL, F(syslog)},
         {"engine", K_ENGINE, F(engine)},
         {"engine_commit", K_SIZE_KB_AUTO, F(engine_commit_kb)},

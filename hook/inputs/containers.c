@@ -247,7 +247,11 @@ static int walk_libcgroup(walk_t *w, mg_error_t *err) {
 
 int mg_containers_read(const mg_roots_t *roots, unsigned share_percent, mg_containers_keep_fn keep, void *userdata,
                        mg_containers_t *ret, mg_error_t *err) {
+        /* The host-wide walk keeps libcgroup on the live host (its place: issue 14); the hook's one
+         * lookup reads directly (mg_cg_backend_live). */
         const mg_cg_backend_t *be = mg_cg_backend_for(roots);
+        if (be == &mg_cg_backend_live)
+                be = &mg_cg_backend_libcgroup;
         mg_containers_t c = {.share_percent = share_percent};
         walk_t w = {.share = share_percent, .keep = keep, .userdata = userdata, .out = &c};
         int r;

@@ -8,7 +8,6 @@
 #include "memgate/models/kernel.h"
 
 #include <limits.h>
-#include <math.h>
 #include <string.h>
 
 #include "memgate/util/number.h"
@@ -20,10 +19,15 @@ static bool kernel_at_least(const mg_host_t *h, int major, int minor) {
 }
 
 uint64_t mg_default_min_free_kbytes(uint64_t lowmem_kb) {
-        /* init_per_zone_wmark_min(): int_sqrt(lowmem_kbytes * 16), clamped to [128, 262144]. */
-        uint64_t v = (uint64_t)sqrt((double)mg_sat_mul(lowmem_kb, 16));
-        while (v * v > lowmem_kb * 16) /* int_sqrt rounds down; guard against FP rounding up */
-                v--;
+        /* init_per_zone_wmark_min(): int_sqrt(lowmem_kbytes * 16), clamped to [128, 262144]. In
+         * integers, as the kernel does (no libm to load on every start): above 262144^2 the clamp
+         * decides, below it the square root has at most 18 bits. */
+        uint64_t x = mg_sat_mul(lowmem_kb, 16), v = 0;
+        if (x >= (uint64_t)262144 * 262144)
+                return 262144;
+        for (uint64_t bit = (uint64_t)1 << 18; bit; bit >>= 1)
+                if ((v + bit) * (v + bit) <= x)
+                        v += bit;
         if (v < 128)
                 v = 128;
         if (v > 262144)

@@ -6,7 +6,8 @@
  * all bytes written, owner and mode copied from the file it replaces, fsync, renameat over the
  * target, fsync of the directory. A reader sees either the old file or the new one, never a
  * torn one, and a crash (or SIGKILL) at any point leaves at worst a stray temp file beside an
- * intact original.
+ * intact original. The two fsyncs are optional (mg_write_atomic_flags): they buy durability
+ * across a power loss, not atomicity, which the rename alone gives.
  *
  * Symlinks: the target is inspected with AT_SYMLINK_NOFOLLOW. When <name> is a symbolic link,
  * the rename replaces the link itself with a regular file; the file it pointed to is never
@@ -240,6 +241,12 @@ static int sync_dir(int dirfd, const char *name, mg_error_t *err) {
 
 int mg_write_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t default_mode,
                        mg_error_t *err) {
+        return mg_write_atomic_flags(dirfd, name, data, len, default_mode, MG_ATOMIC_FSYNC, err);
+}
+
+int mg_write_atomic_flags(int dirfd, const char *name, const void *data, size_t len, mode_t default_mode,
+                          unsigned flags, mg_error_t *err) {
+        const bool durable = flags & MG_ATOMIC_FSYNC;
         int r = valid_name(name);
         if (r < 0)
                 return mg_error_set(err, r, "cannot write \"%s\": not a plain file name", name ? name : "(null)");
@@ -313,7 +320,7 @@ int mg_write_atomic_at(int dirfd, const char *name, const void *data, size_t len
                 goto fail;
         }
         step = "fsync";
-        if (fsync(fd) < 0) {
+        if (durable && fsync(fd) < 0) {
                 r = -errno;
                 goto fail;
         }
@@ -329,7 +336,7 @@ int mg_write_atomic_at(int dirfd, const char *name, const void *data, size_t len
         release_signals(&held);
         (void)close(TAKE_FD(fd)); /* the new file is in place and its data was fsync'd */
 
-        return sync_dir(dirfd, name, err);
+        return durable ? sync_dir(dirfd, name, err) : 0;
 
 fail:
         hold_signals(&held);

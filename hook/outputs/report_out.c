@@ -41,11 +41,11 @@ int mg_report_print(int fd, mg_format_t f, const mg_report_ctx_t *ctx, mg_error_
         return 0;
 }
 
-void mg_report_write_bundle(int dirfd, const mg_report_ctx_t *ctx) {
+void mg_report_write_bundle(int dirfd, const mg_report_ctx_t *ctx, bool fsync) {
         _cleanup_free_ char *json = NULL;
         size_t len = 0;
         mg_error_t err = {0};
         if (mg_oci_report_json(ctx, &json, &len, &err) < 0 ||
-            mg_write_atomic_at(dirfd, "memgate.json", json, len, 0600, &err) < 0)
+            mg_write_atomic_flags(dirfd, "memgate.json", json, len, 0600, fsync ? MG_ATOMIC_FSYNC : 0, &err) < 0)
                 mg_stderr_printf("memgate: warning: could not write memgate.json: %s\n", err.msg);
 }

@@ -135,6 +135,20 @@ class Bench:
                                rss=int(rss), status=int(status)))
         return res
 
+    def killed(self, stdin, argv):
+        """One run with stderr kept: did memgate report its confined child killed (a filter gap
+        that fails open with exit 0 and would make every figure here a lie)?"""
+        # stderr into a file, not a pipe: a created container's init keeps the stdio it inherited.
+        errpath = os.path.join(self.tmp, "probe.err")
+        with open(stdin or "/dev/null") as f, open(errpath, "wb") as e:
+            subprocess.run(list(argv), stdin=f, stdout=subprocess.DEVNULL, stderr=e)
+        with open(errpath, "rb") as e:
+            err = e.read()
+        if b"killed by signal" in err:
+            log(f"bench.py: WARNING: {argv[0]}'s evaluation was killed: {err.decode(errors='replace').strip()}")
+            return True
+        return False
+
     def syscalls(self, stdin, argv):
         out = os.path.join(self.tmp, "strace.txt")
         with open(stdin or "/dev/null") as f:
@@ -181,6 +195,7 @@ class Bench:
                     ("memgate hook", state, None, [self.memgate, "hook"]),
                     ("shell+jq hook", state, None, ["sh", os.path.join(HERE, "hook-jq.sh")])]
         log(f"per start: {len(variants)} variants in rotation, {a.runs} runs each")
+        broken = {name for name, stdin, _, argv in variants if self.killed(stdin, argv)}
         res = self.rotate(variants, a.runs)
         floor = self.med(res["floor"], "wall")
         counts = {}
@@ -202,7 +217,8 @@ class Bench:
             self.out(f"| {name} | {self.med(r, 'wall'):.2f} ms | {self.p90(r):.2f} ms | "
                      f"{self.med(r, 'wall') / floor:.2f} | {self.med(r, 'cpu'):.2f} ms | {self.med(r, 'faults'):.0f} | "
                      f"{max(x['rss'] for x in r) / 1024:.2f} MiB | {sc if sc is not None else '-'} | "
-                     f"{f'{ins / 1e6:.2f} M' if ins else 'not counted'} | {self.statuses(r)} |")
+                     f"{f'{ins / 1e6:.2f} M' if ins else 'not counted'} | {self.statuses(r)}"
+                     f"{' (EVALUATION KILLED: figures invalid)' if name in broken else ''} |")
         self.out()
 
     def runc_bundle(self):
@@ -251,6 +267,8 @@ class Bench:
             ("memgate-runtime create", None, f"{runc} delete -f {ids[3]}",
              [self.runtime, f"--memgate-runtime={runc}", "create", "--bundle", plain, ids[3]]),
         ]
+        broken = self.killed(None, variants[3][3])
+        subprocess.run([runc, "delete", "-f", ids[3]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         log(f"container start: {len(variants)} variants in rotation, {a.runc_runs} runs each")
         res = self.rotate(variants, a.runc_runs, warmup=1)
         ins = None
@@ -266,8 +284,9 @@ class Bench:
             r = res[name]
             added = ""
             if name in base:
-                added = f"+{self.med(r, 'wall') - self.med(res[base[name]], 'wall'):.2f} ms"
-            self.out(f"| {name} | {self.med(r, 'wall'):.2f} ms | {self.p90(r):.2f} ms | {added} | {self.statuses(r)} |")
+                added = f"{self.med(r, 'wall') - self.med(res[base[name]], 'wall'):+.2f} ms"
+            bad = " (EVALUATION KILLED: figures invalid)" if broken and name == "memgate-runtime create" else ""
+            self.out(f"| {name} | {self.med(r, 'wall'):.2f} ms | {self.p90(r):.2f} ms | {added} | {self.statuses(r)}{bad} |")
         if ins:
             self.out()
             self.out(f"memgate-runtime's own part of a create (until it executes runc): {ins / 1e6:.2f} M instructions.")
@@ -350,7 +369,9 @@ class Bench:
         b, state = self.bundle("jvm", JVM_CONFIG, pid)
         commit = subprocess.run(["git", "-C", SRC, "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, text=True).stdout.strip() or "?"
-        self.out(f"## memgate bench: commit {commit}, build {os.path.relpath(a.build, SRC) if os.path.abspath(a.build).startswith(SRC + os.sep) else os.path.basename(os.path.normpath(a.build))}")
+        build = os.path.abspath(a.build)
+        shown = os.path.relpath(build, SRC) if build.startswith(SRC + os.sep) else os.path.basename(os.path.normpath(build))
+        self.out(f"## memgate bench: commit {commit}, build {shown}")
         self.out()
         self.out("Command: `tests/bench/bench.py " + " ".join(sys.argv[1:]) + "`")
         self.out()

@@ -16,6 +16,8 @@
 #include "memgate/models/kernel.h"
 #include "memgate/outputs/host_text.h"
 #include "testutil.h"
+/* The backends themselves (stage-private to hook/inputs). */
+#include "../../hook/inputs/cgroup_backend.h"
 
 #define GiB (1024ULL * 1024 * 1024)
 #define MiB (1024ULL * 1024)
@@ -435,9 +437,9 @@ Test(cgroup_tree, symlink_in_the_hierarchy_is_not_followed) {
         free(dir);
 }
 
-/* ---- the live host through libcgroup ---- */
+/* ---- the live host: direct reads, libcgroup where the layout is unusual ---- */
 
-Test(cgroup_live, own_process_through_libcgroup) {
+Test(cgroup_live, own_process_read_directly) {
         mg_roots_t roots = { .procfs = "/proc", .sysfs = "/sys" };
         mg_cgroup_t *cg = NULL;
         mg_error_t err = {0};
@@ -445,7 +447,9 @@ Test(cgroup_live, own_process_through_libcgroup) {
         if (r == -ENOENT)
                 cr_skip_test("SKIP: no memory cgroup hierarchy on this host (%s)", err.msg);
         cr_assert_eq(r, 0, "%s", err.msg);
-        cr_assert_str_eq(cg->backend, "libcgroup");
+        /* This host has the standard layout: no cgroup_init on the hook's path. */
+        cr_assert_str_eq(cg->backend, "sysfs");
+        cr_assert_eq(mg_cg_libcgroup_inits(), 0, "libcgroup was initialised for a standard layout");
         cr_assert(cg->version == 1 || cg->version == 2);
         cr_assert(cg->levels[0].exists, "our own cgroup exists");
         cr_assert_str_eq(cg->levels[cg->nlevels - 1].path, "/");
@@ -472,4 +476,28 @@ Test(cgroup_live, own_process_through_libcgroup) {
         free(p);
         free(text);
         mg_cgroup_free(cg);
+}
+
+/* libcgroup, the fallback for hierarchies mounted elsewhere, finds the same hierarchy as the
+ * direct reads on this host. */
+Test(cgroup_live, libcgroup_finds_the_same_hierarchy) {
+        mg_roots_t roots = { .procfs = "/proc", .sysfs = "/sys" };
+        mg_cg_hier_t direct, lib;
+        mg_error_t err = {0};
+        int r = mg_cg_backend_sysfs.open(&roots, "memory", &direct, &err);
+        if (r == -ENOENT)
+                cr_skip_test("SKIP: no memory cgroup hierarchy on this host (%s)", err.msg);
+        cr_assert_eq(r, 0, "%s", err.msg);
+        cr_assert_eq(mg_cg_backend_libcgroup.open(&roots, "memory", &lib, &err), 0, "%s", err.msg);
+        cr_assert_eq(mg_cg_libcgroup_inits(), 1);
+        cr_assert_eq(lib.version, direct.version);
+        cr_assert_str_eq(lib.mount, direct.mount);
+        char a[64], b[64];
+        cr_assert_eq(direct.backend->read(&direct, "/", direct.fd, direct.version == 1 ? "memory.limit_in_bytes" : "memory.max",
+                                          a, sizeof(a), &err), 0, "%s", err.msg);
+        cr_assert_eq(lib.backend->read(&lib, "/", lib.fd, lib.version == 1 ? "memory.limit_in_bytes" : "memory.max", b,
+                                       sizeof(b), &err), 0, "%s", err.msg);
+        cr_assert_str_eq(a, b);
+        mg_cg_hier_close(&direct);
+        mg_cg_hier_close(&lib);
 }

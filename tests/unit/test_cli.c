@@ -573,8 +573,82 @@ Test(cli, precreate_evaluates_under_the_seccomp_filter) {
         free(trace);
 }
 
+/* memgate.json's durability is memgate.conf's choice: by default the new report is renamed into
+ * place without fsync (atomic, not durable); with fsync = yes the file and the directory are
+ * fsync'd. Either way the report is there, whole, and no temp file is left. */
+static int hook_fsyncs(const char *conf_text) {
+        char *trace = tu_mkdtemp(), out[600], conf[600], report[700];
+        snprintf(out, sizeof(out), "%s/trace", trace);
+        snprintf(conf, sizeof(conf), "%s/memgate.conf", trace);
+        tu_write(conf, conf_text);
+        use_peer("procfs/vm-6.18-24g-default");
+        char *b = bundle_with("generated/runc-1.1.5-spec.json", NULL);
+        char *st = state_for(b, "creating");
+        setenv("ASAN_OPTIONS", "detect_leaks=0", 1); /* LeakSanitizer cannot run under ptrace */
+        char *argv[] = {"/usr/bin/strace", "-f", "-o", out, "-e", "trace=fsync,fdatasync,renameat", (char *)tu_bin(),
+                        "hook", "--config", conf, "--procfs", procfs, "--sysfs", sysfs, NULL};
+        tu_proc_t p;
+        run(argv, st, &p);
+        cr_assert_eq(p.status, 0, "%s", p.err);
+        char *t = tu_slurp(out, NULL);
+        cr_assert(strstr(t, "\"memgate.json\") = 0"), "memgate.json was not renamed into place:\n%s", t);
+        int n = 0;
+        for (char *q = t; (q = strstr(q, "sync(")); q++)
+                n++;
+        snprintf(report, sizeof(report), "%s/memgate.json", b);
+        char *json = tu_slurp(report, NULL);
+        yajl_val v = parse_json(json);
+        yajl_tree_free(v);
+        char cmd[800];
+        snprintf(cmd, sizeof(cmd), "ls -a %s | grep -q '^\\.memgate\\.json\\.'", b);
+        cr_assert_neq(system(cmd), 0, "a temp file was left in %s", b);
+        free(json);
+        free(t);
+        free(st);
+        tu_proc_free(&p);
+        tu_rmrf(b);
+        free(b);
+        tu_rmrf(trace);
+        free(trace);
+        return n;
+}
+
+Test(cli, memgate_json_is_fsyncd_only_when_asked) {
+        if (access("/usr/bin/strace", X_OK) != 0)
+                cr_skip_test("SKIP: strace is not installed (apt-get install strace)");
+        cr_assert_eq(hook_fsyncs("syslog = no\n"), 0, "fsync by default");
+        cr_assert_eq(hook_fsyncs("syslog = no\nfsync = yes\n"), 2, "the file and its directory");
+}
+
+/* The confined hook on the live host (no --procfs/--sysfs): the container's cgroup is looked up
+ * from the state's pid (this test's own process) with direct reads under the seccomp filter. A
+ * read the filter does not allow would kill the child and fail open with exit 0, so the test
+ * looks at stderr and at memgate.json, which names no cgroup error when the lookup worked. */
+Test(cli, hook_on_the_live_host_reads_its_cgroup_under_the_filter) {
+        if (access("/sys/fs/cgroup", F_OK) != 0)
+                cr_skip_test("SKIP: no /sys/fs/cgroup on this host");
+        char *b = bundle_with("generated/runc-1.1.5-spec.json", NULL);
+        char *st = state_for(b, "creating");
+        char conf[700], report[700];
+        snprintf(conf, sizeof(conf), "%s/memgate.conf", b);
+        tu_write(conf, "syslog = no\n");
+        char *argv[] = {(char *)tu_bin(), "hook", "--config", conf, NULL};
+        tu_proc_t p;
+        run(argv, st, &p);
+        cr_assert_null(strstr(p.err, "killed by signal"), "%s", p.err);
+        cr_assert_null(strstr(p.err, "error"), "%s", p.err);
+        snprintf(report, sizeof(report), "%s/memgate.json", b);
+        char *json = tu_slurp(report, NULL);
+        cr_assert_null(strstr(json, "cgroup_error"), "the cgroup was not found: %s", json);
+        free(json);
+        free(st);
+        tu_proc_free(&p);
+        tu_rmrf(b);
+        free(b);
+}
+
 /* A real memgate hook whose confined evaluation breaks the seccomp rules (a preloaded library
- * calls mkdir inside the first JSON parse): the kernel kills the child with SIGSYS, and the parent
+ * calls mkdir on the child's first read): the kernel kills the child with SIGSYS, and the parent
  * turns that into the documented policy instead of a killed hook, which runc would take as a
  * refusal. */
 Test(cli, a_killed_evaluation_fails_open_or_closed) {

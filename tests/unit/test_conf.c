@@ -115,6 +115,7 @@ Test(conf, shipped_example_is_the_defaults) {
         SAME(runtime_floor_kb);
         SAME(watermark_warn_percent);
         SAME(write_report);
+        SAME(fsync);
         SAME(syslog);
         SAME(engine_auto);
         SAME(engine);

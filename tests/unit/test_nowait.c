@@ -69,9 +69,9 @@ static void setup(void) {
         snprintf(conf_closed, sizeof(conf_closed), "%s/closed.conf", dir);
         tu_write(conf_closed, "deadline = 10s\nfail_closed = yes\n");
         snprintf(short_conf, sizeof(short_conf), "%s/short.conf", dir);
-        tu_write(short_conf, "deadline = 1500ms\n");
+        tu_write(short_conf, "deadline = 1500ms\nfsync = yes\n" /* the hung-fsync cases need one */);
         snprintf(short_closed, sizeof(short_closed), "%s/short-closed.conf", dir);
-        tu_write(short_closed, "deadline = 1500ms\nfail_closed = yes\n");
+        tu_write(short_closed, "deadline = 1500ms\nfail_closed = yes\nfsync = yes\n");
         write_state(bundle, getpid());
 }
 
@@ -518,7 +518,7 @@ Test(nowait, sigterm_reaches_the_evaluation) {
         nw_run_t r;
         char slow[600];
         snprintf(slow, sizeof(slow), "%s/slow.conf", dir);
-        tu_write(slow, "deadline = 60s\n");
+        tu_write(slow, "deadline = 60s\nfsync = yes\n");
         char *hook[] = {(char *)tu_bin(), "hook", "--procfs", procfs, "--sysfs", sysfs, "--config", slow, NULL};
         nw_opts_t o = {.in = "", .hold_stdin = true, .signal = SIGTERM, .signal_after_ms = 1000};
         nw_exec(hook, &o, &r);

@@ -68,6 +68,7 @@ typedef struct mg_conf {
         uint64_t watermark_warn_percent; /* totalreserve above this % of MemTotal is outsized */
         mg_offheap_params_t offheap;
         bool write_report;             /* hook: write <bundle>/memgate.json */
+        bool fsync;                    /* fsync memgate.json and the annotated config.json (durability) */
         bool syslog;                   /* hook: log findings to syslog */
         bool engine_auto;              /* engine = auto: found from memgate-runtime's parent */
         mg_cengine_t engine;           /* the container engine when !engine_auto */

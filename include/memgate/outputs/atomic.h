@@ -26,6 +26,15 @@ void mg_atomic_discard_temp(void);
 int mg_atomic_sweep(int dirfd, const char *name);
 #define MG_ATOMIC_STALE_NOLOCK_SEC 600 /* twice the longest `deadline` memgate.conf allows */
 
+/* The same, with a choice of durability. Without MG_ATOMIC_FSYNC the new file is renamed over the
+ * old one without fsync of the file or the directory: every reader still sees the old file or
+ * the new one, never a torn one (rename(2) is atomic); what is given up is that the new file
+ * survives a power loss in the next seconds (on a tmpfs, nothing: fsync there is a no-op).
+ * mg_write_atomic_at is this with MG_ATOMIC_FSYNC. */
+#define MG_ATOMIC_FSYNC 1u
+int mg_write_atomic_flags(int dirfd, const char *name, const void *data, size_t len, mode_t default_mode,
+                          unsigned flags, mg_error_t *err);
+
 /* The exact flags the temp file is created with (the seccomp filter allows openat with exactly
  * these, so a confined memgate can create a fresh file but not open an existing one). */
 #define MG_ATOMIC_TEMP_FLAGS (O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC)

@@ -15,6 +15,6 @@ typedef enum mg_format {
 /* The report on fd in format f. A negative errno when it could not be built or written. */
 int mg_report_print(int fd, mg_format_t f, const mg_report_ctx_t *ctx, mg_error_t *err);
 /* <bundle>/memgate.json, atomically relative to the bundle's fd; a failure is a warning on stderr. */
-void mg_report_write_bundle(int dirfd, const mg_report_ctx_t *ctx);
+void mg_report_write_bundle(int dirfd, const mg_report_ctx_t *ctx, bool fsync);
 
 #endif
