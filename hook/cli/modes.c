@@ -15,6 +15,7 @@
 
 #include "memgate/cli/failure.h"
 #include "memgate/cli/sandbox.h"
+#include "memgate/inputs/engine_detect.h"
 #include "memgate/oci/annotate.h"
 #include "memgate/oci/parse.h"
 #include "memgate/outputs/report_out.h"
@@ -29,9 +30,22 @@ static int verdict_exit(const mg_report_t *r) {
         return r->verdict == MG_VERDICT_REFUSE ? MG_EXIT_REFUSE : MG_EXIT_ALLOW;
 }
 
+/* Who ran memgate (the OCI runtime for a hook, the engine for precreate), taken before the fork:
+ * the confined child may not call getppid, and its own parent is only memgate's watchdog. */
+static pid_t caller;
+
+/* engine = auto (memgate.conf): the engine found from the caller's chain (engine_detect.c), for the
+ * fix hints and the commit model, as memgate-runtime finds it from its parent. Reads only
+ * /proc/PID/{cmdline,stat} of the runtime and its parents, never the container's. */
+static void detect_engine(mg_conf_t *c) {
+        if (c->engine_auto && caller > 1)
+                c->engine = mg_cengine_detect("/proc", caller);
+}
+
 /* Runs fn in a child under the deadline of the site's memgate.conf; a child that does not finish
  * by itself is an internal failure of mode. Without fork, runs fn here. */
 static int watched(mg_mode_t mode, const mg_options_t *o, int (*fn)(void *), void *userdata) {
+        caller = getppid();
         mg_site_t site = mg_failure_site(&o->eval);
         mg_sandbox_exit_t ex = {0};
         mg_error_t err = {0};
@@ -162,6 +176,7 @@ static int hook_confined(void *userdata) {
         if (mg_eval_conf(&o->eval, &ev->conf, &err) < 0)
                 goto fail;
         fail_closed = ev->conf.fail_closed;
+        detect_engine(&ev->conf);
         /* A pipe by design: the watchdog bounds this read (poll is outside the filter). */
         mg_step("reading the state on stdin");
         r = mg_read_fd(STDIN_FILENO, "state on stdin", MG_CAP_STATE, &state, &slen, &err);
@@ -274,6 +289,7 @@ static int precreate_confined(void *userdata) {
         if (mg_eval_conf(&job->o->eval, &ev->conf, &err) < 0)
                 goto fail;
         fail_closed = ev->conf.fail_closed;
+        detect_engine(&ev->conf);
         if (job->unread)
                 mg_eval_skip_container(ev, job->unread);
         mg_eval_opts_t eo = job->o->eval;
@@ -400,6 +416,7 @@ int mg_mode_precreate(const mg_options_t *o) {
         const uint64_t deadline = mg_deadline_after(site.deadline_ms);
         int rc;
 
+        caller = getppid();
         int r = precreate_read(deadline, &config, &clen, &err);
         if (r == -ETIME) {
                 /* podman closes stdin after the config: pass on what came, as it came. */

@@ -109,7 +109,12 @@ mg_cengine_t mg_cengine_from_cmdline(const char *cmdline, size_t len, bool *ret_
         if (strcmp(name, "dockerd") == 0)
                 return MG_CENGINE_DOCKER;
 
-        static const char *const transparent[] = {"sh", "bash", "dash", "env", "timeout", "nice", "ionice", "setsid"};
+        /* Wrappers a site may put in between, and what stands between a hook and its engine: the
+         * OCI runtime that runs the hook (memgate-runtime executes runc under its own pid) and
+         * memgate's own watchdog, the parent of the confined evaluation. */
+        static const char *const transparent[] = {"sh",   "bash", "dash",  "env",   "timeout", "nice",
+                                                  "ionice", "setsid", "runc", "crun", "youki", "runsc",
+                                                  "memgate", "memgate-runtime"};
         for (size_t i = 0; i < ELEMENTSOF(transparent); i++)
                 if (strcmp(name, transparent[i]) == 0)
                         *ret_transparent = true;
@@ -152,7 +157,8 @@ static pid_t parent_of(int procfd, pid_t pid) {
         return (pid_t)ppid;
 }
 
-#define MAX_HOPS 4
+/* memgate (the watchdog) -> runc -> conmon -> podman, with room for a wrapper script or two. */
+#define MAX_HOPS 6
 
 mg_cengine_t mg_cengine_detect(const char *procfs, pid_t pid) {
         _cleanup_close_ int procfd = open(procfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -15,3 +15,9 @@ if podman image exists "$MG_IMAGE"; then
         fail "could not remove $MG_IMAGE"
 fi
 log "removed $MG_IMAGE"
+. "$(dirname "$0")/podman-cgroups.sh"
+if [ "$(cat "$MEMGATE_BUILD/e2e-libpod-parent" 2>/dev/null)" = absent ]; then
+        mg_libpod_parent_remove
+        mg_libpod_parent_existed && log "warning: podman's $MG_LIBPOD_PARENT cgroup is still in use; left"
+fi
+rm -f "$MEMGATE_BUILD/e2e-libpod-parent"

@@ -34,6 +34,8 @@ case "$verdict" in
 allow | warn) ;;
 *) fail "verdict on a healthy start: $verdict ($(jq -c '[.findings[].code]' "$bundle/memgate.json"))" ;;
 esac
+engine=$(jq -r .engine "$bundle/memgate.json")
+[ "$engine" = podman ] || fail "the hook under podman (runc's parent conmon, podman's --exit-command) says engine '$engine'"
 log "healthy start: exit 0, verdict $verdict, findings $(jq -c '[.findings[].code]' "$bundle/memgate.json")"
 log "report: $bundle/memgate.json (mode $(jq -r .mode "$bundle/memgate.json"))"
 

@@ -24,6 +24,10 @@ printf 'root:x:0:0:root:/:/bin/sh\n' >"$work/rootfs/etc/passwd"
 printf 'root:x:0:\n' >"$work/rootfs/etc/group"
 tar -C "$work/rootfs" -cf "$work/rootfs.tar" .
 
+. "$(dirname "$0")/podman-cgroups.sh"
+# Whether podman's parent cgroup was there before this suite, for cleanup-image.sh.
+if mg_libpod_parent_existed; then echo existed; else echo absent; fi >"$MEMGATE_BUILD/e2e-libpod-parent"
+
 podman rmi -f "$MG_IMAGE" >/dev/null 2>&1 || true
 podman import --change 'CMD=["/bin/sh"]' --change 'ENV=PATH=/bin' "$work/rootfs.tar" "$MG_IMAGE" \
         >"$work/import.log" 2>&1 || { cat "$work/import.log" >&2; fail "podman import failed"; }

@@ -22,9 +22,13 @@ WORK=$(mktemp -d)
 IMAGE=localhost/memgate-fleet-deb:$$
 NAME=memgate-fleet-deb-$$
 INSTALLED=
+. "$(dirname "$0")/../e2e/podman-cgroups.sh"
+LIBPOD_PARENT_BEFORE=absent
+mg_libpod_parent_existed && LIBPOD_PARENT_BEFORE=existed
 cleanup() {
         podman rm -f "$NAME" >/dev/null 2>&1 || true
         podman rmi -f "$IMAGE" >/dev/null 2>&1 || true
+        [ "$LIBPOD_PARENT_BEFORE" = existed ] || mg_libpod_parent_remove
         if [ -n "$INSTALLED" ]; then dpkg_retry --purge memgate >/dev/null 2>&1 || true; fi
         # Put back what the package replaced (it owns no file another package owns: dpkg refuses that).
         if [ -s "$WORK/replaced.list" ]; then

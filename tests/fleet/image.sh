@@ -20,9 +20,13 @@ BASE=localhost/memgate-fleet-debian:$TAG
 IMAGE=localhost/memgate-installer:fleet-$TAG
 NAME=memgate-fleet-installer-$TAG
 U=(--runtime runc --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
+. "$(dirname "$0")/../e2e/podman-cgroups.sh"
+LIBPOD_PARENT_BEFORE=absent
+mg_libpod_parent_existed && LIBPOD_PARENT_BEFORE=existed
 cleanup() {
         podman rm -f "$NAME" > /dev/null 2>&1 || true
         podman rmi -f "$IMAGE" "$BASE" > /dev/null 2>&1 || true
+        [ "$LIBPOD_PARENT_BEFORE" = existed ] || mg_libpod_parent_remove
         rm -rf "$WORK"
 }
 trap cleanup EXIT

@@ -128,6 +128,54 @@ Test(engine_detect, this_process_is_run_by_no_engine) {
         cr_assert_eq(mg_cengine_detect("/nonexistent", getppid()), MG_CENGINE_UNKNOWN);
 }
 
+/* A procfs tree of processes: pid, its parent, its command line (NUL-separated, len bytes). */
+static void fake_proc(const char *root, int pid, int ppid, const char *cmd, size_t len) {
+        char p[512];
+        snprintf(p, sizeof(p), "%s/%d", root, pid);
+        cr_assert_eq(mkdir(p, 0755), 0);
+        snprintf(p, sizeof(p), "%s/%d/stat", root, pid);
+        char stat[128];
+        snprintf(stat, sizeof(stat), "%d (x) S %d 1 1 0 -1\n", pid, ppid);
+        tu_write(p, stat);
+        snprintf(p, sizeof(p), "%s/%d/cmdline", root, pid);
+        FILE *f = fopen(p, "w");
+        cr_assert_not_null(f);
+        cr_assert_eq(fwrite(cmd, 1, len, f), len);
+        cr_assert_eq(fclose(f), 0);
+}
+
+/* A hook's parent chain: memgate's watchdog, the OCI runtime, then conmon or the shim. */
+Test(engine_detect, a_hook_looks_through_memgate_and_the_runtime) {
+        char *root = tu_mkdtemp();
+        fake_proc(root, 10, 9, CMD("/usr/libexec/memgate\0hook\0"));
+        fake_proc(root, 9, 8, CMD("/usr/bin/runc\0--root\0/run/runc\0create\0x\0"));
+        fake_proc(root, 8, 1, CMD("/usr/bin/conmon\0-c\0x\0--exit-command\0/usr/bin/podman\0"));
+        cr_assert_eq(mg_cengine_detect(root, 10), MG_CENGINE_PODMAN);
+
+        fake_proc(root, 20, 19, CMD("memgate\0hook\0"));
+        fake_proc(root, 19, 18, CMD("crun\0create\0x\0"));
+        fake_proc(root, 18, 1, CMD("/usr/bin/conmon\0-b\0/run/containers/storage/x\0"));
+        cr_assert_eq(mg_cengine_detect(root, 20), MG_CENGINE_CRIO, "conmon without podman is CRI-O's");
+
+        fake_proc(root, 30, 29, CMD("memgate\0hook\0"));
+        fake_proc(root, 29, 28, CMD("runc\0create\0x\0"));
+        fake_proc(root, 28, 1, CMD("/usr/bin/containerd-shim-runc-v2\0-namespace\0moby\0-id\0x\0"));
+        cr_assert_eq(mg_cengine_detect(root, 30), MG_CENGINE_DOCKER);
+
+        /* runc run by hand from a terminal: no engine */
+        fake_proc(root, 40, 39, CMD("memgate\0hook\0"));
+        fake_proc(root, 39, 38, CMD("runc\0run\0x\0"));
+        fake_proc(root, 38, 1, CMD("/usr/sbin/sshd\0"));
+        cr_assert_eq(mg_cengine_detect(root, 40), MG_CENGINE_UNKNOWN);
+
+        /* a loop of transparent processes ends after a few hops */
+        fake_proc(root, 50, 51, CMD("sh\0"));
+        fake_proc(root, 51, 50, CMD("sh\0"));
+        cr_assert_eq(mg_cengine_detect(root, 50), MG_CENGINE_UNKNOWN);
+        tu_rmrf(root);
+        free(root);
+}
+
 Test(engine_model, hints_per_engine) {
         char b[128];
         mg_engine_limit_hint(MG_CENGINE_DOCKER, 1156, b, sizeof(b));

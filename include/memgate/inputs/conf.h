@@ -70,7 +70,7 @@ typedef struct mg_conf {
         bool write_report;             /* hook: write <bundle>/memgate.json */
         bool fsync;                    /* fsync memgate.json and the annotated config.json (durability) */
         bool syslog;                   /* hook: log findings to syslog */
-        bool engine_auto;              /* engine = auto: found from memgate-runtime's parent */
+        bool engine_auto;              /* engine = auto: found from the caller's parents */
         mg_cengine_t engine;           /* the container engine when !engine_auto */
         uint64_t engine_commit_kb;     /* kept committed per running container; MG_ENGINE_COMMIT_AUTO */
         uint64_t commit_min_starts;    /* mode 2: warn when fewer further starts fit */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Which container engine called memgate-runtime: found from the parent process chain and its
+/* Which container engine called memgate-runtime or ran the hook: found from the parent process chain and its
  * arguments (or said in memgate.conf). It decides where refusals and warnings go, how the fix
  * hints are phrased, and what the commit model charges per start and per running container. */
 #ifndef MEMGATE_INPUTS_ENGINE_DETECT_H
@@ -27,7 +27,8 @@ bool mg_cengine_reads_runtime_log(mg_cengine_t e);
 
 /* What one process's command line (/proc/PID/cmdline: NUL-separated, len bytes) says:
  * MG_CENGINE_UNKNOWN when it is none of the engines. *ret_transparent is set for a process a
- * wrapper script may stand in between (sh, bash, env, ...): its parent is worth a look. */
+ * wrapper script may stand in between (sh, bash, env, ...), and for an OCI runtime (runc, crun,
+ * ...) or memgate itself, which stand between a hook and its engine: its parent is worth a look. */
 mg_cengine_t mg_cengine_from_cmdline(const char *cmdline, size_t len, bool *ret_transparent);
 
 /* Walks up from pid (usually getppid()) through at most a few transparent processes, reading
