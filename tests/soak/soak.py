@@ -95,7 +95,10 @@ class Soak:
         with open(self.config, "wb") as f:
             f.write(self.original)
         self.confs = {}
-        for name, text in (("open", "fail_closed = no\n"), ("closed", "fail_closed = yes\n")):
+        # fsync = yes (not the default): the write of memgate.json then lasts long enough for the
+        # kills to land inside it, which is what the litter and sweep checks are about; without
+        # it the temp file lives a few microseconds and no kill would prove the sweep.
+        for name, text in (("open", "fail_closed = no\nfsync = yes\n"), ("closed", "fail_closed = yes\nfsync = yes\n")):
             p = os.path.join(self.tmp, name + ".conf")
             with open(p, "w") as f:
                 f.write(text)
