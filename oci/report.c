@@ -2,17 +2,14 @@
 /* The --format json report (and <bundle>/memgate.json): the verdict, the findings with typed
  * evidence, the host's numbers and the kernel model, and what was read from the container.
  * Bounded: fixed-size findings and host tables, and caps on what is copied from the container. */
-#include <errno.h>
-#include <inttypes.h>
+#include "report.h"
+
+#include <stdint.h>
 #include <string.h>
 
-#include <yajl/yajl_gen.h>
-
-#include "memgate/oci/report_json.h"
-
 #include "memgate/checks/cgroup_owner.h"
-
-#include "json.h"
+#include "memgate/util/escape.h"
+#include "memgate/util/number.h"
 #include "memgate/workload/heap.h"
 
 #ifndef MEMGATE_VERSION
@@ -22,8 +19,6 @@
 #define REPORT_MAX_ARGS 256          /* process.args entries copied */
 #define REPORT_MAX_ANNOTATIONS 256   /* annotations copied */
 #define REPORT_MAX_STRING 4096       /* bytes of one copied string */
-
-DEFINE_CLEANUP_FUNC(yajl_gen, yajl_gen_free)
 
 /* Any generator failure is remembered and reported once at the end: the calls below stay flat. */
 typedef struct out {
@@ -37,9 +32,11 @@ static void chk(out_t *o, yajl_gen_status s) {
 }
 
 /* A string of at most max bytes, with any invalid UTF-8 (a message cut inside a character by
- * snprintf, say) replaced by U+FFFD so the generator never refuses it. */
+ * snprintf, say) replaced by U+FFFD so the generator never refuses it. Valid text (nearly all of
+ * it) goes to the generator as it is; only the rest is copied. */
 static void str_n(out_t *o, const char *s, size_t max) {
         char buf[REPORT_MAX_STRING * 3 + 4];
+        size_t n;
 
         if (max > REPORT_MAX_STRING)
                 max = REPORT_MAX_STRING;
@@ -47,24 +44,33 @@ static void str_n(out_t *o, const char *s, size_t max) {
                 chk(o, yajl_gen_null(o->g));
                 return;
         }
-        size_t w = mg_utf8_replace_invalid(s, strnlen(s, max), buf);
+        if (mg_utf8_valid_n(s, max, &n)) {
+                chk(o, yajl_gen_string(o->g, (const unsigned char *)s, n));
+                return;
+        }
+        size_t w = mg_utf8_replace_invalid(s, n, buf);
         chk(o, yajl_gen_string(o->g, (const unsigned char *)buf, w));
 }
 
 static void str(out_t *o, const char *s) { str_n(o, s, REPORT_MAX_STRING); }
 static void key(out_t *o, const char *k) { str(o, k); }
+/* A key in a fixed-size field that need not end in a NUL. */
+static void key_n(out_t *o, const char *k, size_t max) { str_n(o, k, max); }
 static void kstr(out_t *o, const char *k, const char *v) { key(o, k); str(o, v); }
+static void u64v(out_t *o, uint64_t v) {
+        char b[MG_FMT_I64_MAX];
+        size_t n = mg_fmt_u64(v, b);
+        chk(o, yajl_gen_number(o->g, b, n));
+}
 static void ku64(out_t *o, const char *k, uint64_t v) {
-        char b[24];
-        int n = snprintf(b, sizeof(b), "%" PRIu64, v);
         key(o, k);
-        chk(o, yajl_gen_number(o->g, b, (size_t)n));
+        u64v(o, v);
 }
 static void ki64(out_t *o, const char *k, int64_t v) {
-        char b[24];
-        int n = snprintf(b, sizeof(b), "%" PRId64, v);
+        char b[MG_FMT_I64_MAX];
+        size_t n = mg_fmt_i64(v, b);
         key(o, k);
-        chk(o, yajl_gen_number(o->g, b, (size_t)n));
+        chk(o, yajl_gen_number(o->g, b, n));
 }
 static void kbool(out_t *o, const char *k, bool v) { key(o, k); chk(o, yajl_gen_bool(o->g, v)); }
 static void knull(out_t *o, const char *k) { key(o, k); chk(o, yajl_gen_null(o->g)); }
@@ -83,21 +89,22 @@ static void finding(out_t *o, const mg_finding_t *f) {
         open_map(o);
         for (size_t i = 0; i < f->nev && i < MG_EVIDENCE_MAX; i++) {
                 const mg_evidence_t *e = &f->ev[i];
-                char k[sizeof(e->key) + 1];
-                snprintf(k, sizeof(k), "%.*s", (int)sizeof(e->key), e->key);
+                key_n(o, e->key, sizeof(e->key));
                 switch (e->type) {
                 case MG_EV_U64:
-                        ku64(o, k, e->u);
+                        u64v(o, e->u);
                         break;
-                case MG_EV_I64:
-                        ki64(o, k, e->i);
+                case MG_EV_I64: {
+                        char b[MG_FMT_I64_MAX];
+                        size_t n = mg_fmt_i64(e->i, b);
+                        chk(o, yajl_gen_number(o->g, b, n));
                         break;
+                }
                 case MG_EV_BOOL:
-                        kbool(o, k, e->b);
+                        chk(o, yajl_gen_bool(o->g, e->b));
                         break;
                 case MG_EV_STR:
                 default:
-                        key(o, k);
                         str_n(o, e->s, sizeof(e->s));
                         break;
                 }
@@ -196,11 +203,8 @@ static void zones(out_t *o, const mg_host_t *h) {
                 ku64(o, "managed_pages", z->managed);
                 key(o, "protection_pages");
                 open_arr(o);
-                for (size_t k = 0; k < z->nprotection && k < MG_PROTECTION_MAX; k++) {
-                        char b[24];
-                        int n = snprintf(b, sizeof(b), "%" PRIu64, z->protection[k]);
-                        chk(o, yajl_gen_number(o->g, b, (size_t)n));
-                }
+                for (size_t k = 0; k < z->nprotection && k < MG_PROTECTION_MAX; k++)
+                        u64v(o, z->protection[k]);
                 close_arr(o);
                 close_map(o);
         }
@@ -226,9 +230,8 @@ static void host(out_t *o, const mg_report_ctx_t *ctx) {
         key(o, "meminfo");
         open_map(o);
         for (size_t i = 0; i < h->meminfo.n && i < MG_MEMINFO_MAX; i++) {
-                char k[sizeof(h->meminfo.f[i].name) + 1];
-                snprintf(k, sizeof(k), "%.*s", (int)sizeof(h->meminfo.f[i].name), h->meminfo.f[i].name);
-                ku64(o, k, h->meminfo.f[i].value);
+                key_n(o, h->meminfo.f[i].name, sizeof(h->meminfo.f[i].name));
+                u64v(o, h->meminfo.f[i].value);
         }
         close_map(o);
         vm_sysctls(o, &h->vm);
@@ -283,9 +286,9 @@ static void heap_env(out_t *o, const mg_container_t *c) {
         key(o, "env");
         open_map(o);
         for (size_t k = 0; k < nseen; k++) {
-                char name[128];
-                snprintf(name, sizeof(name), "%.*s", (int)seen[k].len, seen[k].name);
-                kstr(o, name, seen[k].value);
+                /* The name as snprintf's "%.*s" into 128 bytes kept it: at most 127 bytes. */
+                key_n(o, seen[k].name, seen[k].len < 127 ? seen[k].len : 127);
+                str(o, seen[k].value);
         }
         close_map(o);
 }
@@ -404,19 +407,8 @@ static void containers(out_t *o, const mg_report_ctx_t *ctx) {
         close_map(o);
 }
 
-/* The generation between a setjmp and yajl's allocations (see mg_json_alloc_t in json.h). */
-static int report_guarded(mg_json_alloc_t *alloc, yajl_gen *g, const mg_report_ctx_t *ctx,
-                          yajl_gen_status *ret_status) {
-        if (setjmp(alloc->on_oom))
-                return -ENOMEM;
-        *g = yajl_gen_alloc(&alloc->funcs);
-        if (!*g)
-                return -ENOMEM;
-        yajl_gen_config(*g, yajl_gen_beautify, 1);
-        yajl_gen_config(*g, yajl_gen_indent_string, "  ");
-        yajl_gen_config(*g, yajl_gen_validate_utf8, 1);
-
-        out_t o = { .g = *g, .status = yajl_gen_status_ok };
+yajl_gen_status mg_oci_report_generate(yajl_gen g, const mg_report_ctx_t *ctx) {
+        out_t o = { .g = g, .status = yajl_gen_status_ok };
         const mg_report_t *r = ctx->report;
 
         open_map(&o);
@@ -443,35 +435,5 @@ static int report_guarded(mg_json_alloc_t *alloc, yajl_gen *g, const mg_report_c
         containers(&o, ctx);
         container(&o, ctx);
         close_map(&o);
-
-        *ret_status = o.status;
-        return 0;
-}
-
-int mg_oci_report_json(const mg_report_ctx_t *ctx, char **ret_buf, size_t *ret_len, mg_error_t *err) {
-        _cleanup_(yajl_gen_freep) yajl_gen g = NULL;
-        yajl_gen_status status = yajl_gen_status_ok;
-        mg_json_alloc_t alloc;
-
-        if (!ctx || !ret_buf)
-                return mg_error_set(err, -EINVAL, "report: nothing to write");
-        mg_json_alloc_init(&alloc);
-        if (report_guarded(&alloc, &g, ctx, &status) < 0)
-                return mg_error_set(err, -ENOMEM, "report: out of memory");
-        if (status != yajl_gen_status_ok)
-                return mg_error_set(err, -EIO, "report: JSON generator failed (status %d)", (int)status);
-
-        const unsigned char *buf;
-        size_t len;
-        if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
-                return mg_error_set(err, -EIO, "report: JSON generator failed");
-        char *copy = malloc(len + 1);
-        if (!copy)
-                return mg_error_set(err, -ENOMEM, "report: out of memory");
-        memcpy(copy, buf, len);
-        copy[len] = '\0';
-        *ret_buf = copy;
-        if (ret_len)
-                *ret_len = len;
-        return 0;
+        return o.status;
 }

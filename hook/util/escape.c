@@ -38,6 +38,25 @@ size_t mg_utf8_valid_len(const unsigned char *s, size_t n) {
         return need;
 }
 
+bool mg_utf8_valid_n(const char *s, size_t max, size_t *ret_len) {
+        const unsigned char *u = (const unsigned char *)s;
+        size_t i = 0;
+        while (i < max && u[i]) {
+                if (u[i] < 0x80) {
+                        i++;
+                        continue;
+                }
+                size_t k = mg_utf8_valid_len(u + i, max - i);
+                if (k == 0) {
+                        *ret_len = i + strnlen(s + i, max - i);
+                        return false;
+                }
+                i += k;
+        }
+        *ret_len = i;
+        return true;
+}
+
 size_t mg_utf8_replace_invalid(const char *s, size_t n, char *out) {
         size_t w = 0;
         for (size_t i = 0; i < n;) {

@@ -8,6 +8,26 @@
 
 #include "memgate/util/cleanup.h"
 
+size_t mg_fmt_u64(uint64_t v, char *out) {
+        char rev[20];
+        size_t n = 0;
+        do {
+                rev[n++] = (char)('0' + v % 10);
+                v /= 10;
+        } while (v);
+        for (size_t i = 0; i < n; i++)
+                out[i] = rev[n - 1 - i];
+        out[n] = '\0';
+        return n;
+}
+
+size_t mg_fmt_i64(int64_t v, char *out) {
+        if (v >= 0)
+                return mg_fmt_u64((uint64_t)v, out);
+        out[0] = '-';
+        return 1 + mg_fmt_u64(0 - (uint64_t)v, out + 1); /* unsigned: INT64_MIN negates exactly */
+}
+
 static int parse_digits(const char *s, size_t n, uint64_t *ret) {
         size_t i = 0, end = n;
         while (i < end && isspace((unsigned char)s[i]))

@@ -112,3 +112,36 @@ Test(escape, hook_outputs_escape_what_the_container_wrote) {
         tu_rmrf(dir);
         free(dir);
 }
+
+/* The JSON report's fast path: mg_utf8_valid_n says "valid" exactly when the copy through
+ * mg_utf8_replace_invalid would change nothing, and measures strnlen, on random bytes rich in
+ * UTF-8 lead and continuation bytes, NULs and cuts at max. */
+Test(escape, utf8_valid_n_agrees_with_the_replacing_copy) {
+        static const unsigned char pool[] = {'a', 'Z', ' ', 0x00, 0x7f, 0x80, 0x8f, 0x9f, 0xa0, 0xbf, 0xc0,
+                                             0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff};
+        char s[24], out[3 * sizeof(s)];
+        uint64_t x = 2463534242u;
+        size_t nvalid = 0;
+        for (int it = 0; it < 200000; it++) {
+                for (size_t i = 0; i < sizeof(s); i++) {
+                        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                        s[i] = (char)pool[x % sizeof(pool)];
+                }
+                if (it % 3 == 0) /* mostly text, a few non-ASCII bytes */
+                        for (size_t i = 0; i < sizeof(s); i++)
+                                if ((x >> i) & 1)
+                                        s[i] = 'x';
+                size_t max = (size_t)(x >> 40) % (sizeof(s) + 1), n = 99;
+                bool ok = mg_utf8_valid_n(s, max, &n);
+                cr_assert_eq(n, strnlen(s, max), "iteration %d", it);
+                size_t w = mg_utf8_replace_invalid(s, n, out);
+                cr_assert_eq(ok, w == n && memcmp(out, s, n) == 0, "iteration %d", it);
+                nvalid += ok;
+        }
+        cr_assert_gt(nvalid, 1000, "the valid case was exercised");
+        size_t n;
+        cr_assert(mg_utf8_valid_n("caf\xc3\xa9", 5, &n) && n == 5);
+        cr_assert(!mg_utf8_valid_n("caf\xc3\xa9", 4, &n) && n == 4, "a character cut at max");
+        cr_assert(!mg_utf8_valid_n("\xed\xa0\x80", 3, &n), "a surrogate");
+        cr_assert(mg_utf8_valid_n("", 5, &n) && n == 0);
+}

@@ -994,3 +994,61 @@ Test(oci_bounds, many_annotations_and_env_repeats_stay_fast) {
         mg_container_free(&c);
         free(d);
 }
+
+/* A report many times the generator's first buffer (32 findings, 16 string evidence each, every
+ * fixed-size field full and not NUL-terminated, cut inside a UTF-8 character): it grows without
+ * losing a byte, and each string comes back as the field held it, the cut character replaced. */
+Test(oci_report, large_report_grows_and_keeps_every_string) {
+        mg_report_t *r = calloc(1, sizeof(*r));
+        mg_host_t h = { .page_kb = 4 };
+        cr_assert_not_null(r);
+        for (size_t i = 0; i < MG_FINDINGS_MAX; i++) {
+                mg_finding_t *f = &r->findings[r->n++];
+                snprintf(f->code, sizeof(f->code), "code-%zu", i);
+                memset(f->message, 'm', sizeof(f->message));
+                memcpy(f->message + sizeof(f->message) - 2, "\xc3\xa9", 2); /* full, no NUL */
+                memset(f->fix, 'f', sizeof(f->fix) - 1);
+                f->fix[sizeof(f->fix) - 2] = '\xe2';                           /* cut: no continuation */
+                for (size_t k = 0; k < MG_EVIDENCE_MAX; k++) {
+                        mg_evidence_t *e = &f->ev[f->nev++];
+                        memset(e->key, 'k', sizeof(e->key));
+                        e->key[0] = (char)('A' + k);
+                        e->type = MG_EV_STR;
+                        memset(e->s, 's', sizeof(e->s));
+                        e->s[sizeof(e->s) - 1] = '\xc3'; /* the lead byte of a character cut off */
+                }
+        }
+        mg_report_ctx_t ctx = { .mode = "host", .report = r, .host = &h };
+        char *out = NULL;
+        size_t olen;
+        mg_error_t err = {};
+        cr_assert_eq(mg_oci_report_json(&ctx, &out, &olen, &err), 0, "%s", err.msg);
+        cr_assert_eq(strlen(out), olen);
+        cr_assert_gt(olen, 4 * 16384, "the report outgrew the first buffer: %zu bytes", olen);
+        yajl_val o = parse_tree(out);
+        yajl_val fs = obj_get(o, "findings");
+        cr_assert_eq(fs->u.array.len, MG_FINDINGS_MAX);
+        char want_msg[MG_MESSAGE_MAX + 1], want_fix[MG_FIX_MAX + 4], want_s[sizeof(r->findings[0].ev[0].s) + 4];
+        memcpy(want_msg, r->findings[0].message, sizeof(want_msg) - 1);
+        want_msg[sizeof(want_msg) - 1] = '\0';
+        snprintf(want_fix, sizeof(want_fix), "%.*s\xef\xbf\xbd", MG_FIX_MAX - 2, r->findings[0].fix);
+        snprintf(want_s, sizeof(want_s), "%.*s\xef\xbf\xbd", (int)sizeof(want_s) - 5, r->findings[0].ev[0].s);
+        for (size_t i = 0; i < MG_FINDINGS_MAX; i++) {
+                yajl_val f = fs->u.array.values[i];
+                char code[32];
+                snprintf(code, sizeof(code), "code-%zu", i);
+                cr_assert_str_eq(obj_get(f, "code")->u.string, code);
+                cr_assert_str_eq(obj_get(f, "message")->u.string, want_msg);
+                cr_assert_str_eq(obj_get(f, "fix")->u.string, want_fix);
+                yajl_val ev = obj_get(f, "evidence");
+                cr_assert_eq(ev->u.object.len, MG_EVIDENCE_MAX);
+                for (size_t k = 0; k < MG_EVIDENCE_MAX; k++) {
+                        cr_assert_eq(strlen(ev->u.object.keys[k]), sizeof(r->findings[0].ev[0].key));
+                        cr_assert_eq(ev->u.object.keys[k][0], 'A' + (int)k);
+                        cr_assert_str_eq(ev->u.object.values[k]->u.string, want_s);
+                }
+        }
+        yajl_tree_free(o);
+        free(out);
+        free(r);
+}

@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "memgate/util/buf.h"
@@ -100,4 +101,36 @@ Test(util, fmt_bytes) {
         cr_assert_str_eq(mg_fmt_bytes(3ULL * MG_GIB + MG_GIB / 10, b, sizeof(b)), "3.1 GiB");
         cr_assert_str_eq(mg_fmt_bytes(812 * MG_MIB, b, sizeof(b)), "812 MiB");
         cr_assert_str_eq(mg_fmt_bytes(4096, b, sizeof(b)), "4 kB");
+}
+
+/* The report's integers without snprintf: the same text as "%" PRIu64 / PRId64 everywhere,
+ * boundaries and every digit count included. */
+Test(util, fmt_u64_i64_match_printf) {
+        char got[MG_FMT_I64_MAX], want[32];
+        uint64_t u[] = {0, 1, 9, 10, 99, 100, 4294967295u, 4294967296u, 999999999999999999u,
+                        1000000000000000000u, 18446744073709551615u};
+        for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++) {
+                size_t n = mg_fmt_u64(u[i], got);
+                snprintf(want, sizeof(want), "%" PRIu64, u[i]);
+                cr_assert_str_eq(got, want);
+                cr_assert_eq(n, strlen(want));
+        }
+        int64_t s[] = {0, -1, 1, INT64_MIN, INT64_MAX, INT64_MIN + 1, -10, -9223372036854775807 + 5};
+        for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+                size_t n = mg_fmt_i64(s[i], got);
+                snprintf(want, sizeof(want), "%" PRId64, s[i]);
+                cr_assert_str_eq(got, want);
+                cr_assert_eq(n, strlen(want));
+        }
+        uint64_t x = 88172645463325252u; /* xorshift: numbers of every length */
+        for (int i = 0; i < 20000; i++) {
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                uint64_t v = x >> (i % 64);
+                mg_fmt_u64(v, got);
+                snprintf(want, sizeof(want), "%" PRIu64, v);
+                cr_assert_str_eq(got, want);
+                mg_fmt_i64((int64_t)v, got);
+                snprintf(want, sizeof(want), "%" PRId64, (int64_t)v);
+                cr_assert_str_eq(got, want);
+        }
 }

@@ -7,6 +7,7 @@
 #ifndef MEMGATE_UTIL_ESCAPE_H
 #define MEMGATE_UTIL_ESCAPE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "memgate/util/buf.h"
@@ -14,6 +15,11 @@
 /* Length of the valid UTF-8 sequence at s (n bytes available) by Go's rules (no overlongs, no
  * surrogates, nothing above U+10FFFF), 0 when invalid. */
 size_t mg_utf8_valid_len(const unsigned char *s, size_t n);
+
+/* Sets *ret_len to strnlen(s, max) and says whether those bytes are all valid UTF-8 (by the rules
+ * above): then a JSON generator can take s as it is, without a copy through
+ * mg_utf8_replace_invalid. Reads no byte past the NUL or past max. */
+bool mg_utf8_valid_n(const char *s, size_t max, size_t *ret_len);
 
 /* Copies s[0..n) to out with each byte of invalid UTF-8 replaced by U+FFFD (a string cut inside a
  * character by snprintf, say), so a JSON generator that validates UTF-8 never refuses it. out must

@@ -13,6 +13,12 @@ int mg_parse_u64_n(const char *s, size_t n, uint64_t *ret);
 /* Strict signed decimal. */
 int mg_parse_i64(const char *s, int64_t *ret);
 
+/* Decimal text of v, NUL-terminated, without snprintf (the JSON report writes hundreds of numbers
+ * per start): out holds MG_FMT_I64_MAX bytes; returns the digits written (the NUL not counted). */
+#define MG_FMT_I64_MAX 21 /* "-9223372036854775808" and the NUL; a u64 needs 20 + 1 */
+size_t mg_fmt_u64(uint64_t v, char *out);
+size_t mg_fmt_i64(int64_t v, char *out);
+
 /* A size for people: digits and an optional binary unit (B, k/K/KB/KiB/Ki, M/MB/MiB/Mi, G/GB/GiB/Gi, T):
  * "512M" -> 536870912. -ERANGE on overflow, -EINVAL on anything else. */
 int mg_parse_size(const char *s, uint64_t *ret);
