@@ -4,6 +4,9 @@
  * numbers here, so an output only prints them. */
 #include "memgate/checks/checks.h"
 
+#include <stddef.h>
+#include <string.h>
+
 #include "allowed.h"
 #include "commit.h"
 #include "fragmentation.h"
@@ -17,7 +20,13 @@
 
 void mg_evaluate(const mg_input_t *in, mg_report_t *ret) {
         mg_report_t *r = ret;
-        *r = (mg_report_t){0};
+        /* Everything but the findings table: mg_report_add clears each finding it hands out, and
+         * nothing reads past r->n. Clearing the table too cost 149 k instructions (145 KB) and
+         * 36 page faults on every start. */
+        _Static_assert(offsetof(mg_report_t, findings) == 0 &&
+                               offsetof(mg_report_t, n) == sizeof(((mg_report_t *)0)->findings),
+                       "the findings table comes first, everything else after it");
+        memset(&r->n, 0, sizeof(*r) - offsetof(mg_report_t, n));
 
         if (mg_policy_container(in, r)) {
                 mg_policy_apply(in, r);

@@ -50,6 +50,7 @@ typedef struct mg_finding {
 } mg_finding_t;
 
 typedef struct mg_report {
+        /* First: mg_evaluate clears only the fields after it (mg_report_add clears each finding). */
         mg_finding_t findings[MG_FINDINGS_MAX];
         size_t n;
         bool truncated;            /* more findings than MG_FINDINGS_MAX */
