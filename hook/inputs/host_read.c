@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "memgate/inputs/meminfo.h"
@@ -24,13 +25,24 @@
 #include "memgate/util/text.h"
 #include "proc_text.h"
 
-static int read_osrelease(const pf_root_t *proc, mg_host_t *h, mg_error_t *err) {
-        _cleanup_free_ char *buf = NULL;
-        int r = pf_read(proc, "sys/kernel/osrelease", &buf, err);
-        if (pf_is_absent(r))
-                return 0; /* kernel unknown: kmajor/kminor stay 0 */
-        if (r < 0)
-                return r;
+/* The kernel release: uname(2) for the live /proc (the same utsname release that
+ * /proc/sys/kernel/osrelease prints, in the caller's UTS namespace, for one system call instead of
+ * a file's seven), the file of a --procfs tree otherwise. */
+static int read_osrelease(const pf_root_t *proc, bool live, mg_host_t *h, mg_error_t *err) {
+        _cleanup_free_ char *file = NULL;
+        struct utsname u;
+        const char *buf;
+        if (live && uname(&u) == 0) {
+                u.release[sizeof(u.release) - 1] = '\0';
+                buf = u.release;
+        } else {
+                int r = pf_read(proc, "sys/kernel/osrelease", &file, err);
+                if (pf_is_absent(r))
+                        return 0; /* kernel unknown: kmajor/kminor stay 0 */
+                if (r < 0)
+                        return r;
+                buf = file;
+        }
         size_t len = strcspn(buf, "\n");
         while (len > 0 && isspace((unsigned char)buf[len - 1]))
                 len--;
@@ -257,7 +269,7 @@ int mg_host_read(const mg_roots_t *roots, mg_host_t *ret, mg_error_t *err) {
         char name[sizeof(proc.name) + 16];
         snprintf(name, sizeof(name), "%s/meminfo", proc.name);
         if ((r = mg_parse_meminfo_named(buf, name, &h.meminfo, err)) < 0 || (r = read_vm(&proc, &h.vm, err)) < 0 ||
-            (r = read_osrelease(&proc, &h, err)) < 0 || (r = read_zoneinfo(&proc, &h, err)) < 0 ||
+            (r = read_osrelease(&proc, strcmp(proc.name, "/proc") == 0, &h, err)) < 0 || (r = read_zoneinfo(&proc, &h, err)) < 0 ||
             (r = read_buddyinfo(&proc, &h, err)) < 0)
                 goto fail;
 

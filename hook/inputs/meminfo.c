@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "memgate/util/cleanup.h"
@@ -67,6 +68,16 @@ int mg_parse_meminfo_line(const char *line, size_t len, mg_meminfo_field_t *ret,
         return 0;
 }
 
+/* FNV-1a of a field name. */
+static uint32_t name_hash(const char *s) {
+        uint32_t h = 2166136261u;
+        for (; *s; s++)
+                h = (h ^ (unsigned char)*s) * 16777619u;
+        return h;
+}
+
+_Static_assert(MG_MEMINFO_MAX < 255, "slot indices are bytes");
+
 /* Duplicate field names are refused: the kernel prints each once, so a second one means a file
  * that is not what it claims, and neither "first wins" nor "last wins" would be honest. Fields past
  * MG_MEMINFO_MAX are still checked for syntax but not kept. */
@@ -77,6 +88,7 @@ int mg_parse_meminfo_named(const char *text, const char *name, mg_meminfo_t *ret
         if (!mi)
                 return mg_error_set(err, -ENOMEM, "%s: out of memory", name);
 
+        uint8_t slot[2 * MG_MEMINFO_MAX] = {0};
         const char *p = text, *line;
         size_t len, lineno = 0;
         while (pf_next_line(&p, &line, &len)) {
@@ -88,12 +100,17 @@ int mg_parse_meminfo_named(const char *text, const char *name, mg_meminfo_t *ret
                 int r = mg_parse_meminfo_line(line, len, &f, &why);
                 if (r < 0)
                         return pf_line_error(err, r == -ERANGE ? -ERANGE : -EBADMSG, name, lineno, line, len, why);
-                for (size_t i = 0; i < mi->n; i++)
-                        if (strcmp(mi->f[i].name, f.name) == 0)
+                /* The fields kept so far, by name: a hash table of their indices (+1; 0 is empty).
+                 * The linear search it replaces was 1,400 strcmp calls for a 55-line file. */
+                size_t h = name_hash(f.name) % ELEMENTSOF(slot);
+                for (; slot[h]; h = (h + 1) % ELEMENTSOF(slot))
+                        if (strcmp(mi->f[slot[h] - 1].name, f.name) == 0)
                                 return mg_error_set(err, -EBADMSG, "%s:%zu: duplicate field \"%s\"", name, lineno,
                                                     f.name);
-                if (mi->n < MG_MEMINFO_MAX)
+                if (mi->n < MG_MEMINFO_MAX) {
                         mi->f[mi->n++] = f;
+                        slot[h] = (uint8_t)mi->n;
+                }
         }
         uint64_t v;
         if (mg_meminfo_get(mi, "MemTotal", &v) < 0 || mg_meminfo_get(mi, "MemFree", &v) < 0)

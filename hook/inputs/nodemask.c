@@ -76,9 +76,14 @@ size_t mg_nodemask_count(const mg_nodemask_t *m) {
 }
 
 int mg_nodemask_next(const mg_nodemask_t *m, int after) {
-        for (int n = after < 0 ? 0 : after + 1; n < MG_NODEMASK_BITS; n++)
-                if (mg_nodemask_test(m, n))
-                        return n;
+        if (after >= MG_NODEMASK_BITS - 1)
+                return -1;
+        /* A word at a time: the walk over 1024 bits one by one cost 10 k instructions a call. */
+        for (int n = after < 0 ? 0 : after + 1; n < MG_NODEMASK_BITS; n = (n / 64 + 1) * 64) {
+                uint64_t w = m->bits[n / 64] >> (n % 64);
+                if (w)
+                        return n + __builtin_ctzll(w);
+        }
         return -1;
 }
 

@@ -58,10 +58,6 @@ bool pf_token(const char **p, const char *end, const char **ret_tok, size_t *ret
         return true;
 }
 
-bool pf_tok_is(const char *tok, size_t len, const char *word) {
-        return strlen(word) == len && memcmp(tok, word, len) == 0;
-}
-
 const char *pf_quote(const char *line, size_t len, char *buf, size_t n) {
         size_t max = len < 80 ? len : 80;
         if (max > n - 4)

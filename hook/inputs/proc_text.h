@@ -27,7 +27,10 @@ bool pf_is_absent(int r);
 bool pf_next_line(const char **p, const char **ret_line, size_t *ret_len);
 /* Next whitespace-separated token within [*p, end). */
 bool pf_token(const char **p, const char *end, const char **ret_tok, size_t *ret_len);
-bool pf_tok_is(const char *tok, size_t len, const char *word);
+/* Inline: called for every token of zoneinfo against literal words, whose strlen folds away. */
+static inline bool pf_tok_is(const char *tok, size_t len, const char *word) {
+        return __builtin_strlen(word) == len && __builtin_memcmp(tok, word, len) == 0;
+}
 bool pf_is_blank(const char *line, size_t len);
 /* Copies a line for a message: at most 80 bytes, non-printables as '?'. */
 const char *pf_quote(const char *line, size_t len, char *buf, size_t n);

@@ -16,6 +16,7 @@
 /* ---- zoneinfo ---- */
 
 enum { Z_FREE, Z_BOOST, Z_MIN, Z_LOW, Z_HIGH, Z_MANAGED, Z_PROTECTION, Z_NKEYS };
+/* For messages; the parser compares the literal words (mg_zoneinfo_parser_line). */
 static const char *const zone_keys[Z_NKEYS] = { "pages free", "boost", "min", "low", "high", "managed", "protection" };
 
 typedef struct zstate {
@@ -162,12 +163,20 @@ int mg_zoneinfo_parser_line(mg_zoneinfo_parser_t *p, const char *line, size_t le
                         p->state = ZS_ZONE;
                 }
         } else if (p->state == ZS_ZONE) {
+                /* Most lines of a zone block are vm stats ("nr_free_pages 5391"): literal words,
+                 * so each comparison is a length test and at most one short memcmp. */
                 if (pf_tok_is(tok, tlen, "protection:"))
                         key = Z_PROTECTION;
-                else
-                        for (int k = Z_BOOST; k <= Z_MANAGED; k++)
-                                if (pf_tok_is(tok, tlen, zone_keys[k]))
-                                        key = k;
+                else if (pf_tok_is(tok, tlen, "boost"))
+                        key = Z_BOOST;
+                else if (pf_tok_is(tok, tlen, "min"))
+                        key = Z_MIN;
+                else if (pf_tok_is(tok, tlen, "low"))
+                        key = Z_LOW;
+                else if (pf_tok_is(tok, tlen, "high"))
+                        key = Z_HIGH;
+                else if (pf_tok_is(tok, tlen, "managed"))
+                        key = Z_MANAGED;
         }
         if (key < 0)
                 return 0; /* per-node, per-zone vm stats and the rest: not ours */

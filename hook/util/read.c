@@ -56,17 +56,18 @@ int mg_fd_wait_readable(int fd, uint64_t deadline, const char *name, mg_error_t 
         }
 }
 
-int mg_read_fd_until(int fd, const char *name, size_t cap, uint64_t deadline, char **ret_buf, size_t *ret_len,
-                     mg_error_t *err) {
-        struct stat st;
+/* The read loop behind mg_read_fd_until and mg_read_file_at; st is the fd's (or NULL when fstat
+ * failed), for the first buffer's size. */
+static int read_sized(int fd, const struct stat *st, const char *name, size_t cap, uint64_t deadline, char **ret_buf,
+                      size_t *ret_len, mg_error_t *err) {
         size_t size = 4096, len = 0;
         int r;
 
-        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-                if ((uint64_t)st.st_size > cap)
+        if (st && S_ISREG(st->st_mode) && st->st_size > 0) {
+                if ((uint64_t)st->st_size > cap)
                         return mg_error_set(err, -EFBIG, "%s: %jd bytes is over the %zu byte limit", name,
-                                            (intmax_t)st.st_size, cap);
-                size = (size_t)st.st_size + 1; /* one more, to see EOF in one read */
+                                            (intmax_t)st->st_size, cap);
+                size = (size_t)st->st_size + 1; /* one more, to see EOF in one read */
         }
         if (size > cap + 1)
                 size = cap + 1;
@@ -116,6 +117,12 @@ int mg_read_fd_until(int fd, const char *name, size_t cap, uint64_t deadline, ch
         return 0;
 }
 
+int mg_read_fd_until(int fd, const char *name, size_t cap, uint64_t deadline, char **ret_buf, size_t *ret_len,
+                     mg_error_t *err) {
+        struct stat st;
+        return read_sized(fd, fstat(fd, &st) == 0 ? &st : NULL, name, cap, deadline, ret_buf, ret_len, err);
+}
+
 int mg_read_fd(int fd, const char *name, size_t cap, char **ret_buf, size_t *ret_len, mg_error_t *err) {
         return mg_read_fd_until(fd, name, cap, MG_DEADLINE_NONE, ret_buf, ret_len, err);
 }
@@ -129,7 +136,9 @@ static int not_regular(mg_error_t *err, const char *path, mode_t mode) {
                             mg_file_type_name(mode));
 }
 
-int mg_open_regular_at(int dirfd, const char *path, const char *name, bool nofollow, mg_error_t *err) {
+/* mg_open_regular_at, with the opened file's stat in *st. */
+static int open_regular(int dirfd, const char *path, const char *name, bool nofollow, struct stat *ret_st,
+                        mg_error_t *err) {
         struct stat pre, st;
         if (!name)
                 name = path;
@@ -151,13 +160,21 @@ int mg_open_regular_at(int dirfd, const char *path, const char *name, bool nofol
                 return not_regular(err, name, st.st_mode);
         if (st.st_dev != pre.st_dev || st.st_ino != pre.st_ino)
                 return mg_error_set(err, -EAGAIN, "%s: replaced while it was being opened", name);
+        *ret_st = st;
         return TAKE_FD(fd);
+}
+
+int mg_open_regular_at(int dirfd, const char *path, const char *name, bool nofollow, mg_error_t *err) {
+        struct stat st;
+        return open_regular(dirfd, path, name, nofollow, &st, err);
 }
 
 int mg_read_file_at(int dirfd, const char *path, size_t cap, bool nofollow, char **ret_buf, size_t *ret_len,
                     mg_error_t *err) {
-        _cleanup_close_ int fd = mg_open_regular_at(dirfd, path, NULL, nofollow, err);
+        struct stat st;
+        _cleanup_close_ int fd = open_regular(dirfd, path, NULL, nofollow, &st, err);
         if (fd < 0)
                 return fd;
-        return mg_read_fd(fd, path, cap, ret_buf, ret_len, err);
+        /* The open's fstat sizes the buffer: no second one (14 files per start). */
+        return read_sized(fd, &st, path, cap, MG_DEADLINE_NONE, ret_buf, ret_len, err);
 }

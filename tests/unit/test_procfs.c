@@ -13,6 +13,7 @@
 #include "memgate/inputs/host.h"
 #include "memgate/inputs/host_read.h"
 #include "memgate/inputs/meminfo.h"
+#include "memgate/inputs/nodemask.h"
 #include "memgate/inputs/nodes.h"
 #include "memgate/inputs/zoneinfo.h"
 #include "testutil.h"
@@ -158,6 +159,11 @@ Test(procfs, live_proc) {
         cr_assert(host.have_zoneinfo);
         cr_assert_gt(host.nzones, 0);
         cr_assert_gt(host.kmajor, 2, "osrelease %s", host.kernel);
+        /* The live release comes from uname(2): the same text as the file it replaces. */
+        char *rel = tu_slurp("/proc/sys/kernel/osrelease", NULL);
+        rel[strcspn(rel, "\n")] = '\0';
+        cr_assert_str_eq(host.kernel, rel);
+        free(rel);
         uint64_t managed = 0;
         for (size_t i = 0; i < host.nzones; i++)
                 managed += host.zones[i].managed;
@@ -510,4 +516,40 @@ Test(procfs, symlinked_file_not_followed) {
         cr_assert_not_null(strstr(err.msg, "meminfo"), "%s", err.msg);
         tu_rmrf(dir);
         free(dir);
+}
+
+/* The word-at-a-time walk visits exactly the set ids, in order, across word boundaries and at
+ * both ends of the mask. */
+Test(procfs, nodemask_next_visits_every_set_node) {
+        mg_nodemask_t m = {0};
+        const int ids[] = {0, 1, 63, 64, 65, 127, 128, 500, 1022, 1023};
+        for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+                mg_nodemask_set(&m, ids[i]);
+        size_t k = 0;
+        for (int n = mg_nodemask_next(&m, -1); n >= 0; n = mg_nodemask_next(&m, n))
+                cr_assert_eq(n, ids[k++], "visit %zu", k);
+        cr_assert_eq(k, sizeof(ids) / sizeof(ids[0]));
+        cr_assert_eq(mg_nodemask_next(&m, 1023), -1);
+        cr_assert_eq(mg_nodemask_next(&m, 5000), -1);
+        mg_nodemask_t empty = {0};
+        cr_assert_eq(mg_nodemask_next(&empty, -1), -1);
+}
+
+/* Duplicates are found by name among all kept fields, however far apart, and distinct names
+ * whose hashes meet are not taken for duplicates (60 fields in a 256-slot table). */
+Test(procfs, meminfo_duplicates_found_anywhere) {
+        char text[8192];
+        size_t off = 0;
+        for (int i = 0; i < 60; i++)
+                off += (size_t)snprintf(text + off, sizeof(text) - off, "%s%d: %d kB\n",
+                                        i == 0 ? "MemTotal" : i == 1 ? "MemFree" : "Field", i, i);
+        mg_meminfo_t mi;
+        mg_error_t err = {0};
+        /* "MemTotal0"/"MemFree1" are no MemTotal/MemFree: append the real ones. */
+        off += (size_t)snprintf(text + off, sizeof(text) - off, "MemTotal: 1 kB\nMemFree: 1 kB\n");
+        cr_assert_eq(mg_parse_meminfo(text, &mi, &err), 0, "%s", err.msg);
+        cr_assert_eq(mi.n, 62);
+        snprintf(text + off, sizeof(text) - off, "Field37: 5 kB\n");
+        cr_assert_eq(mg_parse_meminfo(text, &mi, &err), -EBADMSG);
+        cr_assert_not_null(strstr(err.msg, "meminfo:63: duplicate field \"Field37\""), "%s", err.msg);
 }
