@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # The hardening of the shipped binaries, read back from the ELF files with readelf:
 # PIE, full RELRO (GNU_RELRO + BIND_NOW), a non-executable stack, the stack protector, fortified
-# libc calls, and in optimised builds _FORTIFY_SOURCE=3 itself (via tests/fortify-probe.c).
+# libc calls, and in optimised builds _FORTIFY_SOURCE=3 itself (via tests/fortify-probe.c). For a
+# static PIE the calls are read from the core library it was linked from ($MEMGATE_CORE_LIB).
 # usage: hardening.sh BUILD_TYPE FORTIFY_PROBE_OBJECT BINARY...
 set -eu
 [ $# -ge 3 ] || { echo "usage: $0 BUILD_TYPE PROBE_OBJECT BINARY..." >&2; exit 2; }
@@ -27,6 +28,13 @@ for bin in "$@"; do
         printf '%s\n' "$segs" | grep 'GNU_RELRO' >/dev/null || no "$name has no GNU_RELRO segment"
         printf '%s\n' "$segs" | grep 'GNU_STACK' | grep 'RWE' >/dev/null && no "$name has an executable stack"
         syms=$(readelf -sW --dyn-syms "$bin")
+        if ! printf '%s\n' "$dyn" | grep '(NEEDED)' >/dev/null; then
+                # A static PIE holds glibc's own __stack_chk_fail and __*_chk definitions whatever
+                # memgate's code calls: look for the calls in the objects it was linked from.
+                [ -n "${MEMGATE_CORE_LIB:-}" ] || { no "$name is static: set MEMGATE_CORE_LIB to check its objects"; continue; }
+                syms=$(nm -u "$MEMGATE_CORE_LIB" 2>/dev/null)
+                echo "note: $name is a static PIE; the stack protector and fortify calls are read from $(basename "$MEMGATE_CORE_LIB")"
+        fi
         printf '%s\n' "$syms" | grep '__stack_chk_fail' >/dev/null ||
                 no "$name does not call __stack_chk_fail: no stack protector"
         case "$build_type" in

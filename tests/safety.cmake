@@ -3,7 +3,8 @@
 set(MG_SAFETY_ENV
   "MEMGATE_BIN=$<TARGET_FILE:memgate>"
   "MEMGATE_SRC=${PROJECT_SOURCE_DIR}"
-  "MEMGATE_FIXTURES=${PROJECT_SOURCE_DIR}/tests/fixtures")
+  "MEMGATE_FIXTURES=${PROJECT_SOURCE_DIR}/tests/fixtures"
+  "MEMGATE_CORE_LIB=$<TARGET_FILE:memgate_core>")
 
 # Compiled with the project's flags only so hardening.sh can see _FORTIFY_SOURCE=3 take effect.
 add_library(mg_fortify_probe OBJECT ${PROJECT_SOURCE_DIR}/tests/fortify-probe.c)

@@ -650,7 +650,7 @@ Test(cli, hook_on_the_live_host_reads_its_cgroup_under_the_filter) {
 /* A real memgate hook whose confined evaluation breaks the seccomp rules (a preloaded library
  * calls mkdir on the child's first read): the kernel kills the child with SIGSYS, and the parent
  * turns that into the documented policy instead of a killed hook, which runc would take as a
- * refusal. */
+ * refusal. A preload needs a dynamic memgate: tu_bin_preloadable, the static one's twin. */
 Test(cli, a_killed_evaluation_fails_open_or_closed) {
         const char *so = getenv("MEMGATE_PRELOAD_FORBIDDEN");
         if (!so || !*so)
@@ -663,7 +663,7 @@ Test(cli, a_killed_evaluation_fails_open_or_closed) {
         setenv("MEMGATE_FORBIDDEN_DIR", forbidden, 1);
         setenv("ASAN_OPTIONS", "verify_asan_link_order=0:detect_leaks=0", 1); /* Sanitize builds */
         char *st = state_for(b, "creating");
-        char *argv[] = {(char *)tu_bin(), "hook", "--procfs", procfs, "--sysfs", sysfs, NULL};
+        char *argv[] = {(char *)tu_bin_preloadable(), "hook", "--procfs", procfs, "--sysfs", sysfs, NULL};
         tu_proc_t p;
         run(argv, st, &p);
         cr_assert_eq(p.status, 0, "fail open: %s", p.err);
@@ -671,7 +671,7 @@ Test(cli, a_killed_evaluation_fails_open_or_closed) {
         cr_assert(strstr(p.err, "error, allowing (fail open)"), "%s", p.err);
         cr_assert_neq(access(forbidden, F_OK), 0, "mkdir went through: no filter in the child");
         tu_proc_free(&p);
-        char *argv2[] = {(char *)tu_bin(), "hook", "--fail-closed", "--procfs", procfs, "--sysfs", sysfs, NULL};
+        char *argv2[] = {(char *)tu_bin_preloadable(), "hook", "--fail-closed", "--procfs", procfs, "--sysfs", sysfs, NULL};
         run(argv2, st, &p);
         cr_assert_eq(p.status, 1, "fail closed: %s", p.err);
         cr_assert(strstr(p.err, "error, refusing (fail closed)"), "%s", p.err);

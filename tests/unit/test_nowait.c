@@ -501,7 +501,7 @@ Test(nowait, hung_reads_and_writes_are_named) {
                 const char *named = cases[i].named;
                 write_state(bundle, cases[i].cgroup ? 5000 : getpid());
                 nw_run_t r;
-                char *hook[] = {(char *)tu_bin(), "hook", "--procfs", cases[i].cgroup ? cp : procfs, "--sysfs",
+                char *hook[] = {(char *)tu_bin_preloadable(), "hook", "--procfs", cases[i].cgroup ? cp : procfs, "--sysfs",
                                 cases[i].cgroup ? cs : sysfs, "--config", short_conf, NULL};
                 nw_opts_t o = {.in = state, .env = {pre, asan, cases[i].env}};
                 nw_exec(hook, &o, &r);
@@ -532,6 +532,7 @@ Test(nowait, sigterm_reaches_the_evaluation) {
         cr_assert(so && *so, "MEMGATE_PRELOAD_BLOCK is not set: run through ctest");
         char pre[700];
         snprintf(pre, sizeof(pre), "LD_PRELOAD=%s", so);
+        hook[0] = (char *)tu_bin_preloadable(); /* the preload needs a dynamic memgate */
         nw_opts_t ow = {.in = state,
                         .env = {pre, "ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0", "MEMGATE_BLOCK_FSYNC=1"},
                         .signal = SIGTERM,

@@ -37,6 +37,7 @@ static const char *join(const char *base, const char *rel) {
 const char *tu_peer(const char *rel) { return join(env_or_fail("MEMGATE_PEER"), rel); }
 const char *tu_fixture(const char *rel) { return join(env_or_fail("MEMGATE_FIXTURES"), rel); }
 const char *tu_bin(void) { return env_or_fail("MEMGATE_BIN"); }
+const char *tu_bin_preloadable(void) { return env_or_fail("MEMGATE_BIN_PRELOADABLE"); }
 
 char *tu_slurp(const char *path, size_t *ret_len) {
         FILE *f = fopen(path, "rb");

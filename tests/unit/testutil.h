@@ -23,6 +23,9 @@
 const char *tu_peer(const char *rel);
 const char *tu_fixture(const char *rel);
 const char *tu_bin(void); /* the memgate executable under test */
+/* memgate as a dynamic executable, for LD_PRELOAD (the shipped one may be a static PIE): the same
+ * sources and core library as tu_bin. */
+const char *tu_bin_preloadable(void);
 /* Reads a whole file into a malloc'd NUL-terminated buffer; fails the test when unreadable. */
 char *tu_slurp(const char *path, size_t *ret_len);
 
