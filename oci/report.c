@@ -9,7 +9,7 @@
 
 #include "memgate/checks/cgroup_owner.h"
 #include "memgate/util/escape.h"
-#include "memgate/util/number.h"
+#include "memgate/util/jsonw.h"
 #include "memgate/workload/heap.h"
 
 #ifndef MEMGATE_VERSION
@@ -20,20 +20,13 @@
 #define REPORT_MAX_ANNOTATIONS 256   /* annotations copied */
 #define REPORT_MAX_STRING 4096       /* bytes of one copied string */
 
-/* Any generator failure is remembered and reported once at the end: the calls below stay flat. */
-typedef struct out {
-        yajl_gen g;
-        yajl_gen_status status;
-} out_t;
-
-static void chk(out_t *o, yajl_gen_status s) {
-        if (o->status == yajl_gen_status_ok && s != yajl_gen_status_ok)
-                o->status = s;
-}
+/* Misuse and running out of memory are remembered by the writer and reported once at the end:
+ * the calls below stay flat. */
+typedef mg_jw_t out_t;
 
 /* A string of at most max bytes, with any invalid UTF-8 (a message cut inside a character by
- * snprintf, say) replaced by U+FFFD so the generator never refuses it. Valid text (nearly all of
- * it) goes to the generator as it is; only the rest is copied. */
+ * snprintf, say) replaced by U+FFFD, so memgate.json is always valid UTF-8. Valid text (nearly
+ * all of it) goes to the writer as it is; only the rest is copied. */
 static void str_n(out_t *o, const char *s, size_t max) {
         char buf[REPORT_MAX_STRING * 3 + 4];
         size_t n;
@@ -41,15 +34,14 @@ static void str_n(out_t *o, const char *s, size_t max) {
         if (max > REPORT_MAX_STRING)
                 max = REPORT_MAX_STRING;
         if (!s) {
-                chk(o, yajl_gen_null(o->g));
+                mg_jw_null(o);
                 return;
         }
         if (mg_utf8_valid_n(s, max, &n)) {
-                chk(o, yajl_gen_string(o->g, (const unsigned char *)s, n));
+                mg_jw_string(o, s, n);
                 return;
         }
-        size_t w = mg_utf8_replace_invalid(s, n, buf);
-        chk(o, yajl_gen_string(o->g, (const unsigned char *)buf, w));
+        mg_jw_string(o, buf, mg_utf8_replace_invalid(s, n, buf));
 }
 
 static void str(out_t *o, const char *s) { str_n(o, s, REPORT_MAX_STRING); }
@@ -57,27 +49,15 @@ static void key(out_t *o, const char *k) { str(o, k); }
 /* A key in a fixed-size field that need not end in a NUL. */
 static void key_n(out_t *o, const char *k, size_t max) { str_n(o, k, max); }
 static void kstr(out_t *o, const char *k, const char *v) { key(o, k); str(o, v); }
-static void u64v(out_t *o, uint64_t v) {
-        char b[MG_FMT_I64_MAX];
-        size_t n = mg_fmt_u64(v, b);
-        chk(o, yajl_gen_number(o->g, b, n));
-}
-static void ku64(out_t *o, const char *k, uint64_t v) {
-        key(o, k);
-        u64v(o, v);
-}
-static void ki64(out_t *o, const char *k, int64_t v) {
-        char b[MG_FMT_I64_MAX];
-        size_t n = mg_fmt_i64(v, b);
-        key(o, k);
-        chk(o, yajl_gen_number(o->g, b, n));
-}
-static void kbool(out_t *o, const char *k, bool v) { key(o, k); chk(o, yajl_gen_bool(o->g, v)); }
-static void knull(out_t *o, const char *k) { key(o, k); chk(o, yajl_gen_null(o->g)); }
-static void open_map(out_t *o) { chk(o, yajl_gen_map_open(o->g)); }
-static void close_map(out_t *o) { chk(o, yajl_gen_map_close(o->g)); }
-static void open_arr(out_t *o) { chk(o, yajl_gen_array_open(o->g)); }
-static void close_arr(out_t *o) { chk(o, yajl_gen_array_close(o->g)); }
+static void u64v(out_t *o, uint64_t v) { mg_jw_u64(o, v); }
+static void ku64(out_t *o, const char *k, uint64_t v) { key(o, k), mg_jw_u64(o, v); }
+static void ki64(out_t *o, const char *k, int64_t v) { key(o, k), mg_jw_i64(o, v); }
+static void kbool(out_t *o, const char *k, bool v) { key(o, k), mg_jw_bool(o, v); }
+static void knull(out_t *o, const char *k) { key(o, k), mg_jw_null(o); }
+static void open_map(out_t *o) { mg_jw_map_open(o); }
+static void close_map(out_t *o) { mg_jw_map_close(o); }
+static void open_arr(out_t *o) { mg_jw_array_open(o); }
+static void close_arr(out_t *o) { mg_jw_array_close(o); }
 
 static void finding(out_t *o, const mg_finding_t *f) {
         open_map(o);
@@ -94,14 +74,11 @@ static void finding(out_t *o, const mg_finding_t *f) {
                 case MG_EV_U64:
                         u64v(o, e->u);
                         break;
-                case MG_EV_I64: {
-                        char b[MG_FMT_I64_MAX];
-                        size_t n = mg_fmt_i64(e->i, b);
-                        chk(o, yajl_gen_number(o->g, b, n));
+                case MG_EV_I64:
+                        mg_jw_i64(o, e->i);
                         break;
-                }
                 case MG_EV_BOOL:
-                        chk(o, yajl_gen_bool(o->g, e->b));
+                        mg_jw_bool(o, e->b);
                         break;
                 case MG_EV_STR:
                 default:
@@ -126,7 +103,7 @@ static void findings(out_t *o, const mg_report_t *r) {
 static void model(out_t *o, const mg_model_t *m) {
         key(o, "model");
         if (!m) {
-                chk(o, yajl_gen_null(o->g));
+                mg_jw_null(o);
                 return;
         }
         open_map(o);
@@ -184,7 +161,7 @@ static void vm_sysctls(out_t *o, const mg_vm_t *vm) {
 static void zones(out_t *o, const mg_host_t *h) {
         key(o, "zones");
         if (!h->have_zoneinfo) {
-                chk(o, yajl_gen_null(o->g));
+                mg_jw_null(o);
                 if (h->zoneinfo_error[0])
                         key(o, "zoneinfo_error"), str_n(o, h->zoneinfo_error, sizeof(h->zoneinfo_error));
                 return;
@@ -216,7 +193,7 @@ static void host(out_t *o, const mg_report_ctx_t *ctx) {
 
         key(o, "host");
         if (!h) {
-                chk(o, yajl_gen_null(o->g));
+                mg_jw_null(o);
                 return;
         }
         open_map(o);
@@ -300,7 +277,7 @@ static void container(out_t *o, const mg_report_ctx_t *ctx) {
 
         key(o, "container");
         if (!c && !s && !bundle) {
-                chk(o, yajl_gen_null(o->g));
+                mg_jw_null(o);
                 return;
         }
         open_map(o);
@@ -407,33 +384,32 @@ static void containers(out_t *o, const mg_report_ctx_t *ctx) {
         close_map(o);
 }
 
-yajl_gen_status mg_oci_report_generate(yajl_gen g, const mg_report_ctx_t *ctx) {
-        out_t o = { .g = g, .status = yajl_gen_status_ok };
+void mg_oci_report_generate(mg_jw_t *w, const mg_report_ctx_t *ctx) {
+        out_t *o = w;
         const mg_report_t *r = ctx->report;
 
-        open_map(&o);
-        kstr(&o, "verdict", r ? mg_verdict_name(r->verdict) : "allow");
-        kstr(&o, "mode", ctx->mode ? ctx->mode : "unknown");
+        open_map(o);
+        kstr(o, "verdict", r ? mg_verdict_name(r->verdict) : "allow");
+        kstr(o, "mode", ctx->mode ? ctx->mode : "unknown");
         if (ctx->engine)
-                kstr(&o, "engine", ctx->engine);
-        kstr(&o, "memgate_version", MEMGATE_VERSION);
+                kstr(o, "engine", ctx->engine);
+        kstr(o, "memgate_version", MEMGATE_VERSION);
         if (r) {
-                kbool(&o, "policy_downgraded", r->policy_downgraded);
+                kbool(o, "policy_downgraded", r->policy_downgraded);
                 if (r->policy_source[0])
-                        key(&o, "policy_source"), str_n(&o, r->policy_source, sizeof(r->policy_source));
+                        key(o, "policy_source"), str_n(o, r->policy_source, sizeof(r->policy_source));
         }
-        findings(&o, r);
+        findings(o, r);
         if (ctx->annotations) {
                 /* What memgate adds to the container's annotations (io.memgate.*). */
-                key(&o, "annotations");
-                open_map(&o);
+                key(o, "annotations");
+                open_map(o);
                 for (size_t i = 0; i < ctx->nannotations; i++)
-                        kstr(&o, ctx->annotations[i].key, ctx->annotations[i].value);
-                close_map(&o);
+                        kstr(o, ctx->annotations[i].key, ctx->annotations[i].value);
+                close_map(o);
         }
-        host(&o, ctx);
-        containers(&o, ctx);
-        container(&o, ctx);
-        close_map(&o);
-        return o.status;
+        host(o, ctx);
+        containers(o, ctx);
+        container(o, ctx);
+        close_map(o);
 }

@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Internal to oci/: the report's document (report.c), written into a generator that
- * report_json.c sets up and collects. */
+/* Internal to oci/: the report's document (report.c), written by report_json.c's caller into a
+ * JSON writer (util/jsonw.h) that lays it out as yajl's generator did. */
 #ifndef MEMGATE_OCI_REPORT_H
 #define MEMGATE_OCI_REPORT_H
 
-#include <yajl/yajl_gen.h>
-
 #include "memgate/outputs/report.h"
+#include "memgate/util/jsonw.h"
 
-/* Generates the whole report into g: the first failure's status, or yajl_gen_status_ok. Every
- * string passes Go's UTF-8 rules first (invalid bytes become U+FFFD), so g need not validate. */
-yajl_gen_status mg_oci_report_generate(yajl_gen g, const mg_report_ctx_t *ctx);
+/* Writes the whole report into w (mg_jw_finish says whether it all went). Every string passes
+ * Go's UTF-8 rules first: invalid bytes become U+FFFD. */
+void mg_oci_report_generate(mg_jw_t *w, const mg_report_ctx_t *ctx);
 
 #endif
