@@ -4,6 +4,7 @@
  * The backend (libcgroup on the live host, plain files under --sysfs) only finds and reads. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <string.h>
@@ -108,6 +109,8 @@ static int walk_memory(const mg_cg_hier_t *h, const char *path, mg_cgroup_t *cg,
 
                 prefix_of(path, depth, l->path, sizeof(l->path));
                 l->exists = depth < opened;
+                l->have_limit = l->applies = false;
+                l->limit_bytes = 0;
                 if (!l->exists)
                         continue;
                 r = h->backend->read(h, l->path, fds[depth], h->version == 1 ? "memory.limit_in_bytes" : "memory.max",
@@ -183,9 +186,13 @@ static void read_mems(const mg_cg_hier_t *h, const char *path, mg_cgroup_t *cg) 
 }
 
 static mg_cgroup_t *cgroup_new(const mg_cg_hier_t *h) {
-        mg_cgroup_t *cg = calloc(1, sizeof(*cg));
+        /* Everything but the 33 KB levels table is cleared: walk_memory sets every field of each
+         * level it fills, and nothing reads past nlevels. calloc cleared it all on every start. */
+        mg_cgroup_t *cg = malloc(sizeof(*cg));
         if (!cg)
                 return NULL;
+        memset(cg, 0, offsetof(mg_cgroup_t, levels));
+        memset(&cg->nlevels, 0, sizeof(*cg) - offsetof(mg_cgroup_t, nlevels));
         cg->version = h->version;
         snprintf(cg->mount, sizeof(cg->mount), "%s", h->mount);
         snprintf(cg->backend, sizeof(cg->backend), "%s", h->backend->name);

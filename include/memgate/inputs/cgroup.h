@@ -28,7 +28,8 @@ typedef struct mg_cgroup {
         int version;                     /* of the memory hierarchy: 1 or 2 */
         char mount[256];                 /* where that hierarchy is mounted, for messages */
         char backend[16];                /* "libcgroup" (live host) or "sysfs" (--sysfs tree) */
-        /* levels[0] is the container's own cgroup, levels[nlevels-1] the root. */
+        /* levels[0] is the container's own cgroup, levels[nlevels-1] the root; the entries past
+         * nlevels are not initialised. */
         mg_cgroup_level_t levels[MG_CGROUP_DEPTH_MAX];
         size_t nlevels;
         /* The NUMA nodes the cgroup may allocate from: cpuset.mems.effective (v2) or
