@@ -128,6 +128,22 @@ int mg_zoneinfo_parser_line(mg_zoneinfo_parser_t *p, const char *line, size_t le
         size_t tlen, tlen2;
         int r;
 
+        /* Every line memgate reads starts with one of Node, pages, pagesets, per-node,
+         * protection:, boost, min, low, high or managed; the rest (vm stats, per-cpu pagesets:
+         * nearly all of a large host's zoneinfo) is skipped at its first byte, untokenised. */
+        if (p->state != ZS_START) {
+                while (q < end && (*q == ' ' || *q == '\t'))
+                        q++;
+                if (q == end)
+                        return 0;
+                switch (*q) {
+                case 'N': case 'p': case 'b': case 'm': case 'l': case 'h':
+                        break;
+                default:
+                        return 0;
+                }
+                q = line;
+        }
         if (!pf_token(&q, end, &tok, &tlen))
                 return 0; /* blank */
         if (pf_tok_is(tok, tlen, "Node")) {
