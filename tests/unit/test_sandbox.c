@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
@@ -172,4 +173,26 @@ Test(sandbox, run_reports_exit_and_seccomp_kill) {
         /* The parent itself is not confined. */
         cr_assert_eq(mkdir(dir, 0700), -1);
         cr_assert_eq(errno, EEXIST);
+}
+
+/* The child is forked pinned to its parent's CPU (sandbox.c, "where the child runs"): both must
+ * have their whole mask back, or runc and the container after it would inherit one CPU. */
+static int child_has_two_or_more_cpus(void *u) {
+        cpu_set_t s;
+        return sched_getaffinity(0, sizeof(s), &s) == 0 ? CPU_COUNT(&s) : 0;
+}
+
+Test(sandbox, neither_process_is_left_on_one_cpu) {
+        cpu_set_t before, after;
+        cr_assert_eq(sched_getaffinity(0, sizeof(before), &before), 0);
+        if (CPU_COUNT(&before) < 2)
+                cr_skip_test("one CPU: nothing is pinned");
+        mg_sandbox_exit_t ex = {0};
+        mg_error_t err = {0};
+        cr_assert_eq(mg_sandbox_run(child_has_two_or_more_cpus, NULL, &ex, &err), 0, "%s", err.msg);
+        cr_assert(ex.exited);
+        cr_assert_eq(ex.exit_status, CPU_COUNT(&before) & 0xff, "the child ran on %d of %d CPUs", ex.exit_status,
+                     CPU_COUNT(&before));
+        cr_assert_eq(sched_getaffinity(0, sizeof(after), &after), 0);
+        cr_assert(CPU_EQUAL(&before, &after), "the parent kept %d of %d CPUs", CPU_COUNT(&after), CPU_COUNT(&before));
 }
