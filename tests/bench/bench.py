@@ -10,7 +10,11 @@ One run reports, per start, on the same bundle (podman's 1 GiB JVM config) and t
     and /proc/meminfo, exits) and against a shell+jq hook doing two of the checks
     (tests/bench/hook-jq.sh); variants in rotation, median of N runs each;
   - `runc run` of a busybox container with and without memgate as a createRuntime hook, and
-    `memgate-runtime create` against `runc create` (needs root and runc; skipped loudly otherwise);
+    `memgate-runtime create` against `runc create`, and `exec` through each into a running
+    container (needs root and runc; skipped loudly otherwise);
+  - what each safety property costs: the floor, then memgate's watchdog (fork/wait), its seccomp
+    filter, the atomic memgate.json with and without fsync, a syslog line, each with memgate's own
+    code (tests/bench/props.c, bench_props.py), in one rotation with memgate hook;
   - per variant: wall time, user+system time, page faults and peak RSS (wait4), system calls
     (strace -f -c) and user-space instructions (tests/bench/steps.c single-steps the command and
     every process it forks, with the seccomp filter really loaded: this VM has no hardware counters
@@ -31,6 +35,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_props  # noqa: E402  (the property and exec tables)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(os.path.dirname(HERE))
 PEER = os.path.join(SRC, "tests", "fixtures", "peer")
@@ -38,6 +45,7 @@ JVM_CONFIG = os.path.join(PEER, "generated", "podman-4.3.1-memory-1g-java-env-co
 SMALL_CONFIG = os.path.join(PEER, "generated", "runc-1.1.5-spec.json")
 HOST_TREE = os.path.join(SRC, "tests", "fixtures", "procfs", "host-4g-default")
 TOOLS = ("floor", "run", "steps")
+BUILT_ONLY = ("props",)  # linked with memgate's library: only CMake builds them
 
 
 def log(msg):
@@ -67,6 +75,10 @@ class Bench:
             subprocess.run(["cc", "-O2", "-fPIE", "-pie", "-Wl,-z,relro,-z,now", "-o", out,
                             os.path.join(HERE, f"{t}.c")], check=True)
             self.tool[t] = out
+        for t in BUILT_ONLY:
+            built = os.path.join(self.a.build, "tests", "bench", f"mg-bench-{t}")
+            if os.path.exists(built):
+                self.tool[t] = built
         self.memgate = os.path.join(self.a.build, "memgate")
         self.runtime = os.path.join(self.a.build, "memgate-runtime")
         for b in (self.memgate, self.runtime):
@@ -237,15 +249,20 @@ class Bench:
         spec["linux"].setdefault("resources", {})["memory"] = {"limit": 1073741824}
         plain = os.path.join(self.tmp, "runc-plain")
         hooked = os.path.join(self.tmp, "runc-hooked")
+        self.runc_spec = spec
         for b, hooks in ((plain, None), (hooked, {"createRuntime": [{"path": self.memgate,
                                                                        "args": ["memgate", "hook"]}]})):
             os.mkdir(b)
             s = dict(spec)
             if hooks:
                 s["hooks"] = hooks
-            with open(os.path.join(b, "config.json"), "w") as f:
-                json.dump(s, f)
+            self.write_spec(b, s)
         return plain, hooked
+
+    @staticmethod
+    def write_spec(bundle, spec):
+        with open(os.path.join(bundle, "config.json"), "w") as f:
+            json.dump(spec, f)
 
     def runc(self):
         a = self.a
@@ -291,6 +308,7 @@ class Bench:
             self.out()
             self.out(f"memgate-runtime's own part of a create (until it executes runc): {ins / 1e6:.2f} M instructions.")
         self.out()
+        bench_props.runtime_exec(self, runc, self.runc_spec, self.write_spec)
 
     def padded_config(self, size):
         """The runc spec with a 1 GiB limit and a JVM heap, grown to `size` bytes with env entries."""
@@ -383,6 +401,12 @@ class Bench:
                  "instructions: user-space instructions single-stepped under ptrace, seccomp filter loaded.")
         self.out()
         self.per_start(state)
+        if "props" in self.tool:
+            bench_props.properties(self, state)
+        else:
+            self.out("### What each safety property costs: SKIPPED (mg-bench-props is not built)")
+            self.out()
+            log("bench.py: SKIPPING the property table: build the mg-bench-props target")
         self.runc()
         if not a.no_scaling:
             self.scaling(pid)

@@ -17,6 +17,10 @@ need() {
 need '^| floor | [0-9.]* ms |.* M | 0 |$'
 need '^| memgate hook | [0-9.]* ms |.*| 0 |$'
 need '^| shell+jq hook | [0-9.]* ms |'
+need '^| + fork/wait | [0-9.]* ms |.*| 0 |$'
+need '^| + seccomp | [0-9.]* ms |.*| 0 |$'
+need '^| + fsync | [0-9.]* ms |.*| 0 |$'
+need '^| + syslog line | [0-9.]* ms |.*| 0 |$'
 need '^| 10 kB | '
 need '^| 1,000 kB | '
 need '^| 10,000 kB | '
@@ -25,6 +29,7 @@ if [ "$(id -u)" = 0 ] && command -v runc >/dev/null && [ -x /bin/busybox ]; then
         need '^| runc run | [0-9.]* ms |'
         need '^| runc run + memgate hook | [0-9.]* ms |.*| 0 |$'
         need '^| memgate-runtime create | [0-9.]* ms |.*| 0 |$'
+        need '^| memgate-runtime exec | [0-9.]* ms |.*| 0 |$'
 else
         echo "bench_smoke: NOT ROOT or no runc/busybox-static: the container-start part was skipped" >&2
         need 'Container start: SKIPPED'
