@@ -110,12 +110,15 @@ def runtime_exec(b, runc, spec, write_spec):
     res = b.rotate(variants, a.runc_runs, warmup=1)
     b.out(f"### exec into a running busybox container ({a.runc_runs} runs each, in rotation)")
     b.out()
-    b.out("| variant | wall median | wall p90 | added | exit |")
-    b.out("|---|---|---|---|---|")
-    base = b.med(res["runc exec"], "wall")
+    b.out("| variant | wall median | wall p90 | added | user+sys | added CPU | exit |")
+    b.out("|---|---|---|---|---|---|---|")
+    rc = res["runc exec"]
     for name, *_ in variants:
         r = res[name]
-        added = f"{b.med(r, 'wall') - base:+.2f} ms" if name != "runc exec" else ""
-        b.out(f"| {name} | {b.med(r, 'wall'):.2f} ms | {b.p90(r):.2f} ms | {added} | {b.statuses(r)} |")
+        first = name == "runc exec"
+        added = "" if first else f"{b.med(r, 'wall') - b.med(rc, 'wall'):+.2f} ms"
+        added_cpu = "" if first else f"{b.med(r, 'cpu') - b.med(rc, 'cpu'):+.2f} ms"
+        b.out(f"| {name} | {b.med(r, 'wall'):.2f} ms | {b.p90(r):.2f} ms | {added} | {b.med(r, 'cpu'):.2f} ms | "
+              f"{added_cpu} | {b.statuses(r)} |")
     b.out()
     subprocess.run([runc, "delete", "-f", cid], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
