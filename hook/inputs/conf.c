@@ -90,7 +90,7 @@ void mg_conf_defaults(mg_conf_t *c) {
                  * and runc init had committed 200-217 MiB (47 runs); starts failed at up to 260
                  * MiB of headroom and ran every run from 280 MiB (the kernel's per-CPU counter
                  * moves the threshold by 8-16 MiB); with the 43 MiB user reserve this asks 275 */
-                .runtime_reserve_kb = 232 * 1024,
+                .runtime_reserve_kb = MG_RUNTIME_RESERVE_DEFAULT_KB,
                 /* kernel lab: a static Go 1.19 hello commits 45 MiB (the 32 MiB arena index, a
                  * 4 MiB heap chunk, stacks and runtime structures) */
                 .go_start_kb = 45 * 1024,

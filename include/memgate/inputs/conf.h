@@ -22,6 +22,11 @@ typedef enum mg_heuristic {
 
 /* Off-heap estimate parameters: documented defaults (conf.c), overridden by memgate.conf, then by
  * the container's io.memgate.* annotations. */
+/* runtime_reserve's default: what runc 1.1.5 (Go 1.19) had committed by the time the hook ran,
+ * 200-217 MiB in the kernel lab, with starts failing up to 260 MiB of headroom and running from
+ * 280 (tests/kernellab/README.md); 232 MiB with the user reserve's 43 on top. */
+#define MG_RUNTIME_RESERVE_DEFAULT_KB ((uint64_t)232 * 1024)
+
 typedef struct mg_offheap_params {
         uint64_t jvm_classes;            /* loaded classes */
         uint64_t jvm_threads;            /* live threads */
