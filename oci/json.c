@@ -198,8 +198,12 @@ static int memory_probe(size_t len, size_t values) {
  * allocated it prints "(null)" or nothing. malloc leaves errno at ENOMEM; yajl makes no other call
  * that sets it to that. */
 static bool yajl_failed_for_memory(int saved_errno, const char *ebuf) {
-        return saved_errno == ENOMEM || !ebuf[0] || strstr(ebuf, "(null)") ||
-               strstr(ebuf, "client cancelled parse via callback return value");
+        /* Only yajl's own first line: the lines after it quote the document, which may say "(null)"
+         * itself (the config fuzzer found one that was reported as out of memory). */
+        size_t l = strcspn(ebuf, "\n");
+        static const char cancelled[] = "client cancelled parse via callback return value";
+        return saved_errno == ENOMEM || l == 0 || memmem(ebuf, l, "(null)", 6) ||
+               memmem(ebuf, l, cancelled, sizeof(cancelled) - 1);
 }
 
 int mg_json_parse(const char *buf, size_t len, const char *name, bool strict, yajl_val *ret, mg_error_t *err) {

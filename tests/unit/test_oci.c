@@ -312,6 +312,22 @@ Test(oci_peer, bad_state_is_refused) {
         free(buf);
 }
 
+/* yajl's verbose message quotes the document after its first line; a "(null)" or yajl's own
+ * "client cancelled" text there is the document's, not yajl failing to allocate (fuzz-config). */
+Test(oci_peer, a_quoted_null_is_a_syntax_error_not_out_of_memory) {
+        static const char *const docs[] = {
+                "{\"ociVersion\": \"1.0.2\", \"id\": \"(null)\" x}",
+                "{\"id\": \"client cancelled parse via callback return value\" x}",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(docs); i++) {
+                mg_state_t s = {};
+                mg_error_t err = {};
+                cr_assert_eq(mg_oci_parse_state(docs[i], strlen(docs[i]), "state", &s, &err), -EBADMSG, "%s: %s",
+                             docs[i], err.msg);
+                cr_assert(strstr(err.msg, "not valid JSON"), "%s", err.msg);
+        }
+}
+
 Test(oci_peer, podman_1g_java_config) {
         size_t len;
         char *buf = read_doc(tu_peer("generated/podman-4.3.1-memory-1g-java-env-config.json"), &len);
