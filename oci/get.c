@@ -9,24 +9,28 @@
 #include "memgate/util/number.h"
 #include "memgate/util/sort.h"
 
-bool mg_json_key_match(const char *key, const char *field) {
+bool mg_json_key_match_n(const char *key, size_t n, const char *field) {
         const unsigned char *k = (const unsigned char *)key;
         const unsigned char *f = (const unsigned char *)field;
 
         if (!key || !field)
                 return false;
+        /* The key ends at e: at its first NUL, as the C string of the tree would. */
+        const unsigned char *e = k + strnlen(key, n);
         while (*f) {
                 unsigned char want = (unsigned char)(*f >= 'A' && *f <= 'Z' ? *f + 32 : *f);
+                if (k == e)
+                        return false;
                 if (k[0] < 0x80) {
                         unsigned char got = (unsigned char)(k[0] >= 'A' && k[0] <= 'Z' ? k[0] + 32 : k[0]);
                         if (got != want)
                                 return false;
                         k++;
-                } else if (k[0] == 0xC5 && k[1] == 0xBF) { /* U+017F LATIN SMALL LETTER LONG S */
+                } else if (e - k >= 2 && k[0] == 0xC5 && k[1] == 0xBF) { /* U+017F LATIN SMALL LETTER LONG S */
                         if (want != 's')
                                 return false;
                         k += 2;
-                } else if (k[0] == 0xE2 && k[1] == 0x84 && k[2] == 0xAA) { /* U+212A KELVIN SIGN */
+                } else if (e - k >= 3 && k[0] == 0xE2 && k[1] == 0x84 && k[2] == 0xAA) { /* U+212A KELVIN SIGN */
                         if (want != 'k')
                                 return false;
                         k += 3;
@@ -34,7 +38,11 @@ bool mg_json_key_match(const char *key, const char *field) {
                         return false;
                 f++;
         }
-        return *k == '\0';
+        return k == e;
+}
+
+bool mg_json_key_match(const char *key, const char *field) {
+        return key && mg_json_key_match_n(key, strlen(key), field);
 }
 
 static void path_join(const char *const *path, size_t n, char *buf, size_t size) {
@@ -309,6 +317,13 @@ static int kv_dedup(struct kv_ctx *c, const char *path, mg_error_t *err) {
                         c->kv[o++] = c->kv[i];
         c->n = o;
         return 0;
+}
+
+int mg_json_kv_dedup(mg_kv_t *kv, size_t *n, const char *field, mg_error_t *err) {
+        struct kv_ctx c = { .kv = kv, .n = *n, .cap = *n };
+        int r = kv_dedup(&c, field, err);
+        *n = c.n;
+        return r;
 }
 
 static int cb_kv(yajl_val v, const char *path, void *userdata, mg_error_t *err) {

@@ -143,20 +143,24 @@ static size_t sanitize_pass(const char *buf, size_t len, char *out, size_t *ret_
 
 /* Whether sanitize_pass could find anything to rewrite: only a byte above 0x7F (invalid UTF-8 is
  * made of those) or a \u0000 escape can need it. Most configs are ASCII without one, and this
- * check (8 bytes at a time, then glibc's memmem) is far cheaper than the pass itself. A false
- * "maybe" (an escaped backslash before "u0000", valid UTF-8) only costs the full pass. */
+ * check (32 bytes at a time, then glibc's memchr for the backslashes) is far cheaper than the
+ * pass itself. A false "maybe" (an escaped backslash before "u0000", valid UTF-8) only costs the
+ * full pass. */
 static bool maybe_needs_sanitizing(const char *buf, size_t len) {
         size_t i = 0;
-        for (; i + 8 <= len; i += 8) {
-                uint64_t w;
-                memcpy(&w, buf + i, 8);
-                if (w & 0x8080808080808080ull)
+        for (; i + 32 <= len; i += 32) {
+                uint64_t w[4];
+                memcpy(w, buf + i, 32);
+                if ((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ull)
                         return true;
         }
         for (; i < len; i++)
                 if ((unsigned char)buf[i] & 0x80)
                         return true;
-        return memmem(buf, len, "\\u0000", 6) != NULL;
+        for (const char *p = buf, *e = buf + len; (p = memchr(p, '\\', (size_t)(e - p))); p++)
+                if (e - p >= 6 && memcmp(p + 1, "u0000", 5) == 0)
+                        return true;
+        return false;
 }
 
 /* yajl's messages span lines and quote the input with a caret; keep the first line. */
@@ -177,16 +181,23 @@ static size_t probe_size(size_t len, size_t values) {
         return sz;
 }
 
+size_t mg_json_stream_probe_size(size_t len) {
+        size_t sz;
+        if (mg_mul_u64(len, 3, &sz) < 0 || mg_add_u64(sz, 16384, &sz) < 0)
+                return SIZE_MAX;
+        return sz;
+}
+
 /* yajl's lexer and tree builder write through a failed allocation in places (its decode buffer
  * for escaped strings), which is a segfault under memory pressure rather than an error. So before
  * yajl sees the document, that much memory must be obtainable: reserved and given back at once
  * (address space only, the pages are never touched), so a parse that could not finish is refused
  * as out of memory instead. */
-static int memory_probe(size_t len, size_t values) {
-        size_t sz = probe_size(len, values);
+int mg_json_memory_probe(size_t sz, const char *name, mg_error_t *err) {
         void *p = sz == SIZE_MAX ? NULL : malloc(sz);
         if (!p)
-                return -ENOMEM;
+                return mg_error_set(err, -ENOMEM, "%s: out of memory: parsing it needs about %zu MiB", name,
+                                    (sz >> 20) + 1);
         free(p);
         return 0;
 }
@@ -206,53 +217,70 @@ static bool yajl_failed_for_memory(int saved_errno, const char *ebuf) {
                memmem(ebuf, l, cancelled, sizeof(cancelled) - 1);
 }
 
-int mg_json_parse(const char *buf, size_t len, const char *name, bool strict, yajl_val *ret, mg_error_t *err) {
-        _cleanup_free_ char *copy = NULL;
-        const char *text = buf;
-        size_t changes = 0;
-        int r;
-
+int mg_json_precheck(const char *buf, size_t len, const char *name, mg_error_t *err) {
         if (!buf)
                 return mg_error_set(err, -EINVAL, "%s: no document", name);
         if (memchr(buf, '\0', len))
                 return mg_error_set(err, -EBADMSG, "%s: contains a NUL byte", name);
         if (strspn(buf, " \t\r\n") == len)
                 return mg_error_set(err, -ENODATA, "%s: empty document", name);
+        return 0;
+}
 
-        size_t values = 0;
-        r = scan(buf, len, MG_JSON_MAX_DEPTH, MG_JSON_MAX_VALUES, &values, err);
-        if (r < 0)
-                return mg_error_prefix(err, "%s", name);
-        r = memory_probe(len, values);
-        if (r < 0)
-                return mg_error_set(err, r, "%s: out of memory: parsing it needs about %zu MiB", name,
-                                    (probe_size(len, values) >> 20) + 1);
+int mg_json_check_limits(const char *buf, size_t len, const char *name, size_t *ret_values, mg_error_t *err) {
+        int r = scan(buf, len, MG_JSON_MAX_DEPTH, MG_JSON_MAX_VALUES, ret_values, err);
+        return r < 0 ? mg_error_prefix(err, "%s", name) : 0;
+}
 
+int mg_json_sanitize(const char *buf, size_t len, const char *name, bool strict, char **ret_copy, size_t *ret_len,
+                     mg_error_t *err) {
+        size_t changes = 0;
         size_t extra = maybe_needs_sanitizing(buf, len) ? sanitize_pass(buf, len, NULL, &changes) : 0;
-        if (changes > 0) {
-                if (strict)
-                        return mg_error_set(err, -EBADMSG,
-                                            "%s: has invalid UTF-8 or a \\u0000 escape in a string, which "
-                                            "would not survive a rewrite unchanged", name);
-                size_t sz;
-                if (mg_add_u64(len, extra, &sz) < 0 || mg_add_u64(sz, 1, &sz) < 0)
-                        return mg_error_set(err, -EFBIG, "%s: too large", name);
-                copy = malloc(sz);
-                if (!copy)
-                        return mg_error_set(err, -ENOMEM, "%s: out of memory", name);
-                sanitize_pass(buf, len, copy, NULL);
-                text = copy;
-        }
+
+        *ret_copy = NULL;
+        *ret_len = len;
+        if (changes == 0)
+                return 0;
+        if (strict)
+                return mg_error_set(err, -EBADMSG,
+                                    "%s: has invalid UTF-8 or a \\u0000 escape in a string, which "
+                                    "would not survive a rewrite unchanged", name);
+        size_t sz;
+        if (mg_add_u64(len, extra, &sz) < 0 || mg_add_u64(sz, 1, &sz) < 0)
+                return mg_error_set(err, -EFBIG, "%s: too large", name);
+        char *copy = malloc(sz);
+        if (!copy)
+                return mg_error_set(err, -ENOMEM, "%s: out of memory", name);
+        sanitize_pass(buf, len, copy, NULL);
+        *ret_copy = copy;
+        *ret_len = sz - 1;
+        return 0;
+}
+
+int mg_json_yajl_error(const char *ebuf, const char *name, mg_error_t *err) {
+        char m[200];
+        yajl_message(ebuf[0] ? ebuf : "parse error", m, sizeof(m));
+        return mg_error_set(err, -EBADMSG, "%s: not valid JSON: %s", name, m);
+}
+
+int mg_json_parse(const char *buf, size_t len, const char *name, bool strict, yajl_val *ret, mg_error_t *err) {
+        _cleanup_free_ char *copy = NULL;
+        size_t values = 0, tlen;
+        int r;
+
+        if ((r = mg_json_precheck(buf, len, name, err)) < 0 ||
+            (r = mg_json_check_limits(buf, len, name, &values, err)) < 0 ||
+            (r = mg_json_memory_probe(probe_size(len, values), name, err)) < 0 ||
+            (r = mg_json_sanitize(buf, len, name, strict, &copy, &tlen, err)) < 0)
+                return r;
 
         char ebuf[256] = "";
         errno = 0;
-        yajl_val v = yajl_tree_parse(text, ebuf, sizeof(ebuf));
+        yajl_val v = yajl_tree_parse(copy ? copy : buf, ebuf, sizeof(ebuf));
         if (!v) {
                 if (yajl_failed_for_memory(errno, ebuf))
                         return mg_error_set(err, -ENOMEM, "%s: out of memory while parsing it (%zu bytes)", name, len);
-                char m[200];
-                yajl_message(ebuf[0] ? ebuf : "parse error", m, sizeof(m));
-                return mg_error_set(err, -EBADMSG, "%s: not valid JSON: %s", name, m);
+                return mg_json_yajl_error(ebuf, name, err);
         }
         *ret = v;
         return 0;

@@ -12,7 +12,9 @@
  *     hands out C strings, so such escapes are rewritten to \uFFFD before parsing, and invalid
  *     UTF-8 in strings becomes U+FFFD byte by byte, as Go's decoder does, instead of a yajl error.
  * Comments (yajl_tree_parse allows them, Go does not) are refused by the depth scanner, which
- * also keeps its string tracking honest: a quote inside a comment cannot hide a bracket. */
+ * also keeps its string tracking honest: a quote inside a comment cannot hide a bracket.
+ * config.json is read with yajl's callbacks instead of a tree (config.c, config_values.c), to the
+ * same rules and with the same messages; config_tree.c keeps the tree reader as its reference. */
 #ifndef MEMGATE_OCI_JSON_H
 #define MEMGATE_OCI_JSON_H
 
@@ -44,11 +46,32 @@ DEFINE_CLEANUP_FUNC(yajl_val, yajl_tree_free)
  * document that would need sanitising is refused instead (for re-emitting it unchanged). */
 int mg_json_parse(const char *buf, size_t len, const char *name, bool strict, yajl_val *ret, mg_error_t *err);
 
+/* The steps of mg_json_parse, for the readers that parse with yajl's callbacks (config_stream.c).
+ * All messages start with name.
+ *   precheck: a document, no NUL byte, not only white space;
+ *   check_limits: the scan before yajl (MG_JSON_MAX_DEPTH, MG_JSON_MAX_VALUES, no comments);
+ *   memory_probe: sz bytes obtainable (reserved and freed at once), else -ENOMEM;
+ *   sanitize: the \u0000 and invalid UTF-8 rewrite; *ret_copy is the rewritten text (to free) of
+ *     *ret_len bytes, or NULL when buf needs none (*ret_len = len then);
+ *   yajl_error: yajl's first message line as "name: not valid JSON: ...". */
+int mg_json_precheck(const char *buf, size_t len, const char *name, mg_error_t *err);
+int mg_json_check_limits(const char *buf, size_t len, const char *name, size_t *ret_values, mg_error_t *err);
+int mg_json_memory_probe(size_t sz, const char *name, mg_error_t *err);
+int mg_json_sanitize(const char *buf, size_t len, const char *name, bool strict, char **ret_copy, size_t *ret_len,
+                     mg_error_t *err);
+int mg_json_yajl_error(const char *ebuf, const char *name, mg_error_t *err);
+/* What a callback parse of len bytes may allocate: yajl's decode buffer for an escaped string
+ * (doubling, so at most twice the longest string) and the copies of the values kept (at most
+ * the document's text again), plus yajl's handle, lexer and state stack. SIZE_MAX on overflow. */
+size_t mg_json_stream_probe_size(size_t len);
+
 const char *mg_json_type_name(yajl_val v);
 
 
-/* Go's encoding/json key match for an ASCII field name. */
+/* Go's encoding/json key match for an ASCII field name; _n for a key of n bytes that ends at its
+ * first NUL if it has one (as a C string would). */
 bool mg_json_key_match(const char *key, const char *field);
+bool mg_json_key_match_n(const char *key, size_t n, const char *field);
 
 /* Visits, in document order, every value reachable from root through path (n keys) by the rules
  * above. cb gets each final value; a NULL value means an intermediate null reset everything so far.
@@ -74,6 +97,9 @@ int mg_json_get_strv(yajl_val root, const char *const *path, size_t n, const cha
 /* Object of strings (a Go map: occurrences merge, later keys replace earlier ones, null empties). */
 int mg_json_get_kv(yajl_val root, const char *const *path, size_t n, const char *name, mg_kv_t **ret,
                    size_t *ret_n, mg_error_t *err);
+/* Go map semantics on n entries collected in document order (repeats allowed): one entry per
+ * key, the last value, at the key's first place. field names the map in messages. */
+int mg_json_kv_dedup(mg_kv_t *kv, size_t *n, const char *field, mg_error_t *err);
 /* Whether the object at path ends up present (a non-null object). */
 int mg_json_get_object_present(yajl_val root, const char *const *path, size_t n, const char *name, bool *ret,
                                mg_error_t *err);

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* config.json: the parse the checks read, and the annotation rewrite precreate and the runtime
- * wrapper do on the same untrusted document. */
+ * wrapper do on the same untrusted document. The parse is differential: memgate's one-pass reader
+ * (oci/config.c) and the tree reader it replaced (oci/config_tree.c) must agree on every input, the
+ * container and the error text; a difference aborts, so libFuzzer keeps the input. */
+#include <stdio.h>
+
+#include "../unit/config_compare.h"
 #include "fuzz.h"
 #include "memgate/models/offheap.h"
 #include "memgate/oci/annotate.h"
@@ -16,6 +21,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 return 0;
         mg_container_t c = {0};
         mg_error_t err = {0};
+        char why[2048];
+        if (cc_compare(s, size, why, sizeof(why), NULL)) {
+                fprintf(stderr, "fuzz-config: the config readers differ: %s\n", why);
+                abort();
+        }
         if (mg_oci_parse_config(s, size, "config.json", &c, &err) == 0) {
                 mg_heap_t h;
                 mg_heap_detect(c.args, c.nargs, c.env, c.nenv, &h);

@@ -29,4 +29,10 @@ int mg_json_check_depth(const char *buf, size_t len, unsigned max_depth, mg_erro
 int mg_oci_parse_state(const char *buf, size_t len, const char *name, mg_state_t *ret, mg_error_t *err);
 int mg_oci_parse_config(const char *buf, size_t len, const char *name, mg_container_t *ret, mg_error_t *err);
 
+/* The same reading of config.json over a whole yajl tree: the reference mg_oci_parse_config (a
+ * one-pass parse that keeps only the fields above) is tested against, value for value and error
+ * for error. Not used by memgate itself. */
+int mg_oci_parse_config_tree(const char *buf, size_t len, const char *name, mg_container_t *ret,
+                             mg_error_t *err);
+
 #endif
