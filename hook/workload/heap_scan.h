@@ -56,8 +56,8 @@ typedef struct var {
 typedef struct scan {
         char *const *env;
         size_t nenv;
-        size_t *env_index;  /* positions of env's NAME=value entries by name, then position */
-        size_t nenv_index;
+        size_t *env_index;  /* hash slots: the position of the last env entry of a name, or SIZE_MAX */
+        size_t nenv_index;  /* slots (a power of two, at least twice the entries) */
         bool env_indexed;   /* env_index was built (or could not be) */
         var_t vars[MAX_VARS]; /* assignments found in the command line, last wins */
         size_t nvars;
