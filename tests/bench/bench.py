@@ -24,6 +24,7 @@ One run reports, per start, on the same bundle (podman's 1 GiB JVM config) and t
 A benchmark, not a test: it asserts nothing about the figures. Everything it creates (a temp dir,
 a memory cgroup holding one sleeping process, runc containers) is removed on exit."""
 import argparse
+import glob
 import json
 import os
 import platform
@@ -89,6 +90,15 @@ class Bench:
         """A v1 memory cgroup with a 1 GiB limit holding one sleeping process: the state's pid, so
         memgate looks the container's cgroup up as it does under runc. Falls back to this process."""
         base = "/sys/fs/cgroup/memory"
+        # A bench that was SIGKILLed (a CTest timeout) could not remove its cgroup: remove those
+        # whose bench is gone and that hold no process (rmdir refuses one that does).
+        for old in glob.glob(os.path.join(base, "memgate-bench-*")):
+            pid = old.rsplit("-", 1)[-1]
+            if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+                try:
+                    os.rmdir(old)
+                except OSError:
+                    pass
         path = os.path.join(base, f"memgate-bench-{os.getpid()}")
         try:
             os.mkdir(path)
