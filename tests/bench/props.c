@@ -39,17 +39,7 @@ typedef struct opts {
         unsigned deadline_ms;
 } opts_t;
 
-static ssize_t slurp(int fd, char **out) {
-        struct stat st;
-        size_t cap = fstat(fd, &st) == 0 && st.st_size > 0 ? (size_t)st.st_size + 1 : 65536, len = 0;
-        char *buf = malloc(cap);
-        ssize_t n;
-        while (buf && (n = read(fd, buf + len, cap - len)) > 0)
-                if ((len += (size_t)n) == cap && !(buf = realloc(buf, cap *= 2)))
-                        return -1;
-        *out = buf;
-        return buf ? (ssize_t)len : -1;
-}
+#include "slurp.h"
 
 /* A memgate.json-sized document (podman's JVM bundle gives 4-6 kB). */
 static size_t report_text(char *buf, size_t n) {
