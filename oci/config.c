@@ -30,6 +30,7 @@
 
 #include "config_values.h"
 #include "json.h"
+#include "json_skip.h"
 
 static bool dead(const mg_cfg_reader_t *p, int f) {
         return p->dead & (1u << f);
@@ -47,6 +48,8 @@ static int over_limit(mg_cfg_reader_t *p) {
 
 /* Every value: the root, an array element, an object member's value. */
 static int on_value(mg_cfg_reader_t *p, enum mg_cfg_type t, const unsigned char *s, size_t l) {
+        if (p->replay)
+                return 1;
         p->next_mask = 0;
         p->next_collect = -1;
         if (p->depth == 0) {
@@ -68,6 +71,8 @@ static int on_value(mg_cfg_reader_t *p, enum mg_cfg_type t, const unsigned char 
 }
 
 static int on_open(mg_cfg_reader_t *p, enum mg_cfg_type t) {
+        if (p->replay)
+                return 1;
         if (!on_value(p, t, NULL, 0))
                 return 0;
         if (++p->values > MG_JSON_MAX_VALUES || p->depth >= MG_JSON_MAX_DEPTH)
@@ -82,6 +87,8 @@ static int on_open(mg_cfg_reader_t *p, enum mg_cfg_type t) {
 }
 
 static int on_close(mg_cfg_reader_t *p) {
+        if (p->replay)
+                return 1;
         mg_cfg_frame_t *fr = &p->st[--p->depth];
         if (fr->collect >= 0 && mg_cfg_fields[fr->collect].kind == K_STRV && mg_cfg_strv_done(p, fr->collect) < 0)
                 return out_of_memory(p);
@@ -116,8 +123,49 @@ static int cb_end(void *ctx) {
         return on_close(ctx);
 }
 
+/* The value of the member whose key yajl just read feeds no field (nothing pending, nothing
+ * collected): when it is an object or array of SKIP_MIN bytes or more that json_skip.c vouches
+ * for, its values are counted as the callbacks would count them and the parse is cancelled here,
+ * to go on after it (parse_all). A span not vouched for, or too small, is read by yajl, and no
+ * skip is tried again inside it: each byte is scanned at most once more than yajl reads it. */
+#define SKIP_MIN 512
+
+static bool ws(char c) {
+        return c == ' ' || c == '\n' || c == '\t' || c == '\r';
+}
+
+static int try_skip(mg_cfg_reader_t *p) {
+        if (!p->chunk)
+                return 1;
+        const char *s = p->chunk + yajl_get_bytes_consumed(p->h), *end = p->chunk_end, *stop;
+        if (s < p->noskip_until)
+                return 1;
+        while (s < end && ws(*s))
+                s++;
+        if (s == end || *s++ != ':')
+                return 1;
+        while (s < end && ws(*s))
+                s++;
+        if (s == end || (*s != '{' && *s != '['))
+                return 1;
+        mg_json_span_t sp;
+        if (mg_json_skip_container(s, end, MG_JSON_MAX_DEPTH - p->depth, &sp, &stop) < 0) {
+                p->noskip_until = stop;
+                return 1;
+        }
+        if (sp.end - s < SKIP_MIN || sp.values > MG_JSON_MAX_VALUES - p->values) {
+                p->noskip_until = sp.end;
+                return 1;
+        }
+        p->values += sp.values;
+        p->resume = sp.end;
+        return 0;
+}
+
 static int cb_map_key(void *ctx, const unsigned char *k, size_t l) {
         mg_cfg_reader_t *p = ctx;
+        if (p->replay)
+                return 1;
         mg_cfg_frame_t *fr = &p->st[p->depth - 1];
 
         if (fr->count++ > 0 && ++p->values > MG_JSON_MAX_VALUES)
@@ -142,7 +190,7 @@ static int cb_map_key(void *ctx, const unsigned char *k, size_t l) {
                         pend |= (uint16_t)(1u << f);
         }
         fr->pend = pend;
-        return 1;
+        return pend || fr->collect >= 0 ? 1 : try_skip(p);
 }
 
 static const yajl_callbacks callbacks = {
@@ -161,8 +209,47 @@ static const yajl_callbacks callbacks = {
  * mg_json_alloc: one that fails jumps back to run_yajl, and the handle (in p, not on a stack frame)
  * is freed by the caller. Comments stay refused, yajl's default (yajl_tree_parse allows them): see
  * read_config(). */
+/* After a skip (try_skip): a new handle, brought to the nesting of p->st[] with a null for the
+ * skipped value ({"": for each object on the way, [ for each array, the innermost object's
+ * member "":null), its callbacks doing nothing meanwhile. yajl then stands where it stood after
+ * the skipped value, and takes the rest of the text as it would have. */
+static yajl_status reopen(mg_cfg_reader_t *p) {
+        char pre[MG_JSON_MAX_DEPTH * 4 + 4];
+        size_t n = 0;
+
+        yajl_free(p->h);
+        p->h = NULL;
+        if (!(p->h = yajl_alloc(&callbacks, &p->alloc.funcs, p))) {
+                p->oom = true;
+                return yajl_status_error;
+        }
+        for (unsigned i = 0; i < p->depth; i++) {
+                if (p->st[i].array)
+                        pre[n++] = '[';
+                else
+                        memcpy(pre + n, "{\"\":", 4), n += 4;
+        }
+        memcpy(pre + n, "null", 4), n += 4;
+        p->replay = true;
+        yajl_status st = yajl_parse(p->h, (const unsigned char *)pre, n);
+        p->replay = false;
+        return st;
+}
+
 static __attribute__((noinline)) yajl_status parse_all(mg_cfg_reader_t *p, const char *text, size_t tlen) {
-        yajl_status st = yajl_parse(p->h, (const unsigned char *)text, tlen);
+        const char *s = text, *end = text + tlen;
+        yajl_status st;
+        for (;;) {
+                p->chunk = s, p->chunk_end = end;
+                st = yajl_parse(p->h, (const unsigned char *)s, (size_t)(end - s));
+                p->chunk = NULL;
+                if (st != yajl_status_client_canceled || !p->resume)
+                        break;
+                s = p->resume;
+                p->resume = NULL;
+                if ((st = reopen(p)) != yajl_status_ok)
+                        break;
+        }
         return st == yajl_status_ok ? yajl_complete_parse(p->h) : st;
 }
 

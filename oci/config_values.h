@@ -83,6 +83,12 @@ typedef struct mg_cfg_reader {
 
         yajl_handle h;
         mg_json_alloc_t alloc;
+
+        /* Skipping what no field lies in (config.c, json_skip.h): the text yajl is parsing now,
+         * where to go on after a skipped value, before where no skip is tried again, and whether
+         * yajl is being brought back to the nesting it was at (its callbacks then do nothing). */
+        const char *chunk, *chunk_end, *resume, *noskip_until;
+        bool replay;
 } mg_cfg_reader_t;
 
 /* A copy of a string yajl hands over (not NUL-terminated), up to a NUL as a C string would be:
