@@ -126,6 +126,9 @@ static int build(scmp_filter_ctx ctx) {
         /* Writing: only a fresh O_EXCL file, exactly as mg_write_atomic_at creates its temp. */
         if ((r = add1(ctx, "openat", 2, SCMP_CMP_EQ, (uint32_t)MG_ATOMIC_TEMP_FLAGS, 0)) < 0)
                 return r;
+        /* The atomic write over an existing file: an exchange of two names, no other renameat2. */
+        if ((r = add1(ctx, "renameat2", 4, SCMP_CMP_EQ, RENAME_EXCHANGE, 0)) < 0)
+                return r;
         /* syslog: a local datagram socket, nothing that reaches the network. */
         if ((r = add1(ctx, "socket", 0, SCMP_CMP_EQ, AF_UNIX, 0)) < 0)
                 return r;

@@ -9,6 +9,15 @@
  * intact original. The two fsyncs are optional (mg_write_atomic_flags): they buy durability
  * across a power loss, not atomicity, which the rename alone gives.
  *
+ * Over an existing file the two names are exchanged (renameat2 RENAME_EXCHANGE) and the temp
+ * name, which then holds the old file, is unlinked; where the file system cannot exchange, a
+ * plain rename. Readers see the same: the old file or the new one. What it saves: ext4
+ * (auto_da_alloc) starts writing the new data out on a rename over a file, so the next rewrite
+ * frees allocated blocks (discarded there and then on a discard mount), about 120 us a rewrite
+ * of memgate.json on this project's VM. Without the fsyncs a power loss may then leave the file
+ * empty, as it always could for the first report in a fresh bundle (nothing to replace, no
+ * flush); with them it cannot.
+ *
  * Symlinks: the target is inspected with AT_SYMLINK_NOFOLLOW. When <name> is a symbolic link,
  * the rename replaces the link itself with a regular file; the file it pointed to is never
  * opened, read or changed, and the new file gets default_mode and memgate's own owner (a link's
@@ -255,9 +264,10 @@ int mg_write_atomic_flags(int dirfd, const char *name, const void *data, size_t 
 
         /* What is there now decides the new file's mode and owner; never follow a link. */
         struct stat old;
-        bool keep_owner = false;
+        bool keep_owner = false, replaces = false;
         mode_t mode = default_mode & 07777;
         if (fstatat(dirfd, name, &old, AT_SYMLINK_NOFOLLOW) == 0) {
+                replaces = true;
                 if (S_ISDIR(old.st_mode))
                         return mg_error_set(err, -EISDIR, "cannot write %s: it is a directory", name);
                 if (S_ISREG(old.st_mode)) {
@@ -327,7 +337,9 @@ int mg_write_atomic_flags(int dirfd, const char *name, const void *data, size_t 
         /* The fd (and its lock) stays open until the rename: a sweeper must not take the file. */
         step = "rename";
         hold_signals(&held);
-        if (renameat(dirfd, tmp, dirfd, name) < 0) {
+        if (replaces && renameat2(dirfd, tmp, dirfd, name, RENAME_EXCHANGE) == 0)
+                (void)unlinkat(dirfd, tmp, 0); /* the old file, now under the temp name */
+        else if (renameat(dirfd, tmp, dirfd, name) < 0) {
                 r = -errno;
                 release_signals(&held);
                 goto fail;

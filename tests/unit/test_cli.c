@@ -3,6 +3,7 @@
  * a state on stdin, and a corpus of malformed inputs that must never crash it. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -618,6 +619,55 @@ Test(cli, memgate_json_is_fsyncd_only_when_asked) {
                 cr_skip_test("SKIP: strace is not installed (apt-get install strace)");
         cr_assert_eq(hook_fsyncs("syslog = no\n"), 0, "fsync by default");
         cr_assert_eq(hook_fsyncs("syslog = no\nfsync = yes\n"), 2, "the file and its directory");
+}
+
+/* A second hook on one bundle replaces memgate.json by exchanging the two names (no flush of the
+ * new data on ext4, hook/outputs/atomic.c), under the seccomp filter: the exchange must be
+ * allowed, the old file (a hard link keeps it) left as it was, and no temp file left behind. */
+Test(cli, a_rewrite_of_memgate_json_exchanges_names_under_the_filter) {
+        if (access("/usr/bin/strace", X_OK) != 0)
+                cr_skip_test("SKIP: strace is not installed (apt-get install strace)");
+        char *trace = tu_mkdtemp(), out[600], conf[600], report[700], keep[700], cmd[1600];
+        snprintf(out, sizeof(out), "%s/trace", trace);
+        snprintf(conf, sizeof(conf), "%s/memgate.conf", trace);
+        tu_write(conf, "syslog = no\n");
+        use_peer("procfs/vm-6.18-24g-default");
+        char *b = bundle_with("generated/runc-1.1.5-spec.json", NULL);
+        char *st = state_for(b, "creating");
+        snprintf(report, sizeof(report), "%s/memgate.json", b);
+        snprintf(keep, sizeof(keep), "%s/old-report", trace);
+        char *first[] = {(char *)tu_bin(), "hook", "--config", conf, "--procfs", procfs, "--sysfs", sysfs, NULL};
+        tu_proc_t p;
+        run(first, st, &p);
+        cr_assert_eq(p.status, 0, "%s", p.err);
+        tu_proc_free(&p);
+        cr_assert_eq(link(report, keep), 0, "link: %s", strerror(errno));
+        tu_write(keep, "{\"old\": true}\n"); /* the old inode's content, to find it again */
+
+        setenv("ASAN_OPTIONS", "detect_leaks=0", 1); /* LeakSanitizer cannot run under ptrace */
+        char *second[] = {"/usr/bin/strace", "-f", "-o", out, "-e", "trace=renameat,renameat2,unlinkat", (char *)tu_bin(),
+                          "hook", "--config", conf, "--procfs", procfs, "--sysfs", sysfs, NULL};
+        run(second, st, &p);
+        cr_assert_eq(p.status, 0, "%s", p.err);
+        cr_assert_null(strstr(p.err, "killed by signal"), "%s", p.err);
+        char *t = tu_slurp(out, NULL);
+        cr_assert(strstr(t, "\"memgate.json\", RENAME_EXCHANGE) = 0"), "memgate.json was not exchanged:\n%s", t);
+        char *json = tu_slurp(report, NULL), *old = tu_slurp(keep, NULL);
+        yajl_val v = parse_json(json);
+        yajl_tree_free(v);
+        cr_assert_str_eq(old, "{\"old\": true}\n", "the replaced file was changed");
+        cr_assert_null(strstr(json, "\"old\""), "memgate.json is still the old file");
+        snprintf(cmd, sizeof(cmd), "ls -a %s | grep '^\\.memgate\\.json\\.' >/dev/null", b);
+        cr_assert_neq(system(cmd), 0, "a temp file was left in %s", b);
+        free(json);
+        free(old);
+        free(t);
+        free(st);
+        tu_proc_free(&p);
+        tu_rmrf(b);
+        free(b);
+        tu_rmrf(trace);
+        free(trace);
 }
 
 /* The confined hook on the live host (no --procfs/--sysfs): the container's cgroup is looked up
