@@ -58,6 +58,12 @@ char *mg_cfg_copy_str(const unsigned char *s, size_t l) {
         return c;
 }
 
+static void strvec_free(mg_cfg_strvec_t *v) {
+        free(v->v);
+        mg_arena_free(&v->arena);
+        *v = (mg_cfg_strvec_t){};
+}
+
 static void reset(mg_cfg_reader_t *p, int f) {
         switch (mg_cfg_fields[f].kind) {
         case K_STRING:
@@ -69,8 +75,7 @@ static void reset(mg_cfg_reader_t *p, int f) {
                 p->flag[f] = false;
                 break;
         case K_STRV:
-                mg_strv_free_n(p->strv[f].v, p->strv[f].n);
-                p->strv[f] = (mg_cfg_strvec_t){};
+                strvec_free(&p->strv[f]);
                 break;
         case K_KV:
                 mg_kv_free(p->kv, p->nkv);
@@ -117,11 +122,13 @@ int mg_cfg_strv_done(mg_cfg_reader_t *p, int f) {
         mg_cfg_strvec_t v = p->tmp;
         p->tmp = (mg_cfg_strvec_t){};
         if (p->dead & (1u << f)) {
-                mg_strv_free_n(v.v, v.n);
+                strvec_free(&v);
                 return 0;
         }
-        if (!v.v && !(v.v = calloc(1, sizeof(char *)))) /* [] is an empty array, not nil */
+        if (!v.v && !(v.v = calloc(1, sizeof(char *)))) { /* [] is an empty array, not nil */
+                strvec_free(&v);
                 return -ENOMEM;
+        }
         v.v[v.n] = NULL;
         reset(p, f);
         p->strv[f] = v;
@@ -212,8 +219,7 @@ void mg_cfg_collect(mg_cfg_reader_t *p, const mg_cfg_frame_t *fr, enum mg_cfg_ty
                 if (t != T_STRING && t != T_NULL) {
                         field_error(p, f, -EINVAL, "\"%s[%zu]\" must be a string, got %s", path, fr->count - 1,
                                     type_names[t]);
-                        mg_strv_free_n(v->v, v->n);
-                        p->tmp = (mg_cfg_strvec_t){};
+                        strvec_free(v);
                         return;
                 }
                 /* Cannot happen: check_limits' value limit is the same number and counts these. */
@@ -231,8 +237,9 @@ void mg_cfg_collect(mg_cfg_reader_t *p, const mg_cfg_frame_t *fr, enum mg_cfg_ty
                         v->v = nv;
                         v->cap = ncap;
                 }
-                /* Go: a null element stays the zero string */
-                char *c = t == T_STRING ? mg_cfg_copy_str(s, l) : strdup("");
+                /* Go: a null element stays the zero string; a string ends at a NUL as the tree
+                 * reader's C strings do (mg_cfg_copy_str) */
+                char *c = mg_arena_strndup(&v->arena, (const char *)s, t == T_STRING ? strnlen((const char *)s, l) : 0);
                 if (!c) {
                         p->oom = true;
                         return;
@@ -279,9 +286,9 @@ void mg_cfg_reader_free(mg_cfg_reader_t *p) {
                 yajl_free(p->h);
         for (int f = 0; f < F_COUNT; f++) {
                 free(p->str[f]);
-                mg_strv_free_n(p->strv[f].v, p->strv[f].n);
+                strvec_free(&p->strv[f]);
         }
-        mg_strv_free_n(p->tmp.v, p->tmp.n);
+        strvec_free(&p->tmp);
         mg_kv_free(p->kv, p->nkv);
         free(p->key);
 }
@@ -315,10 +322,13 @@ int mg_cfg_result(mg_cfg_reader_t *p, const char *name, mg_container_t *ret, mg_
                 .nenv = p->strv[F_ENV].n,
                 .annotations = TAKE_PTR(p->kv),
                 .nannotations = p->nkv,
+                .strings = p->strv[F_ARGS].arena,
                 .cgroups_path = TAKE_PTR(p->str[F_CGROUPS_PATH]),
                 .cpuset_mems = TAKE_PTR(p->str[F_MEMS]),
                 .root_path = TAKE_PTR(p->str[F_ROOT_PATH]),
         };
+        mg_arena_move(&ret->strings, &p->strv[F_ENV].arena); /* args' and env's strings, freed together */
+        p->strv[F_ARGS].arena = (mg_arena_t){};
         p->strv[F_ARGS].n = p->strv[F_ENV].n = p->nkv = 0;
         return 0;
 }

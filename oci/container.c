@@ -24,8 +24,14 @@ void mg_container_free(mg_container_t *c) {
         if (!c)
                 return;
         free(c->oci_version);
-        mg_strv_free_n(c->args, c->nargs);
-        mg_strv_free_n(c->env, c->nenv);
+        if (c->strings.head) {
+                free(c->args);
+                free(c->env);
+                mg_arena_free(&c->strings);
+        } else {
+                mg_strv_free_n(c->args, c->nargs);
+                mg_strv_free_n(c->env, c->nenv);
+        }
         mg_kv_free(c->annotations, c->nannotations);
         free(c->cgroups_path);
         free(c->cpuset_mems);

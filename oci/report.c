@@ -248,10 +248,11 @@ static void heap_env(out_t *o, const mg_container_t *c) {
         size_t nseen = 0;
 
         for (size_t i = 0; i < c->nenv; i++) {
-                const char *e = c->env[i], *eq = e ? strchr(e, '=') : NULL;
-                if (!eq || !mg_heap_env_name(e, (size_t)(eq - e)))
+                const char *e = c->env[i];
+                size_t l, k;
+                if (!mg_heap_env_entry(e, &l))
                         continue;
-                size_t l = (size_t)(eq - e), k;
+                const char *eq = e + l;
                 for (k = 0; k < nseen; k++)
                         if (seen[k].len == l && strncmp(seen[k].name, e, l) == 0)
                                 break;

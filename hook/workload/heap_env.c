@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* process.env as the heap scanner looks names up in it: a hash index built once per detection,
- * so that the command line's assignments and expansions cost one probe each. */
+/* process.env as the heap scanner looks names up in it: one pass for the names every detection
+ * asks for, and a hash index built on the first other lookup, so that the command line's
+ * assignments and expansions cost one probe each. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,9 +71,76 @@ static void env_index_build(scan_t *sc) {
         }
 }
 
+/* The names every detection looks up (heap.c), in the order of SCAN_FIXED_NAMES. */
+static const struct {
+        const char *name;
+        size_t len;
+} fixed[SCAN_FIXED_NAMES] = {
+#define N(s) { s, sizeof(s) - 1 }
+        N("JAVA_TOOL_OPTIONS"), N("JDK_JAVA_OPTIONS"), N("_JAVA_OPTIONS"), N("NODE_OPTIONS"), N("GOMEMLIMIT"), N("GOGC"),
+#undef N
+};
+
+static bool dotnet_prefix(const char *s) {
+        return !strncasecmp(s, "DOTNET_", 7) || !strncasecmp(s, "COMPlus_", 8);
+}
+
+/* One pass over process.env for what each detection asks: the fixed names (each a linear scan,
+ * or the index to be built, cost 3 M instructions for 10,000 entries before) and the .NET
+ * entries. The first byte turns nearly every entry away. */
+static void env_prescan(scan_t *sc) {
+        sc->env_prescanned = true;
+        for (size_t k = 0; k < SCAN_FIXED_NAMES; k++)
+                sc->fixed_at[k] = EMPTY;
+        sc->dotnet_first = sc->dotnet_last = EMPTY;
+        for (size_t i = 0; sc->env && i < sc->nenv; i++) {
+                const char *e = sc->env[i];
+                if (!e)
+                        continue;
+                switch (e[0]) {
+                case 'J': case '_': case 'N': case 'G': {
+                        size_t len = env_name_len(e);
+                        for (size_t k = 0; k < SCAN_FIXED_NAMES; k++)
+                                if (fixed[k].len == len && !memcmp(e, fixed[k].name, len))
+                                        sc->fixed_at[k] = i; /* the last one wins, as in runc */
+                        break;
+                }
+                case 'D': case 'd': case 'C': case 'c':
+                        if (dotnet_prefix(e) && strchr(e, '=')) {
+                                if (sc->dotnet_first == EMPTY)
+                                        sc->dotnet_first = i;
+                                sc->dotnet_last = i;
+                        }
+                        break;
+                default:
+                        break;
+                }
+        }
+}
+
+size_t mg_scan_env_dotnet(scan_t *sc) {
+        if (!sc->env_prescanned)
+                env_prescan(sc);
+        return sc->dotnet_first;
+}
+
 /* The value of the last process.env entry named name (len bytes), as runc passes it on. */
 const char *mg_scan_env_lookup(scan_t *sc, const char *name, size_t len, bool ci) {
         const char *found = NULL;
+        size_t from = 0, to = sc->env ? sc->nenv : 0;
+        if (!sc->env_prescanned)
+                env_prescan(sc);
+        if (!ci) {
+                for (size_t k = 0; k < SCAN_FIXED_NAMES; k++)
+                        if (fixed[k].len == len && !memcmp(name, fixed[k].name, len))
+                                return sc->fixed_at[k] == EMPTY ? NULL : sc->env[sc->fixed_at[k]] + len + 1;
+        } else if ((len >= 7 && !strncasecmp(name, "DOTNET_", 7)) || (len >= 8 && !strncasecmp(name, "COMPlus_", 8))) {
+                /* an entry of this name starts so too: only the .NET entries can match */
+                if (sc->dotnet_first == EMPTY)
+                        return NULL;
+                from = sc->dotnet_first;
+                to = sc->dotnet_last + 1;
+        }
         if (!ci && !sc->env_indexed)
                 env_index_build(sc);
         if (!ci && sc->env_index) {
@@ -82,7 +150,7 @@ const char *mg_scan_env_lookup(scan_t *sc, const char *name, size_t len, bool ci
                 return at == EMPTY ? NULL : sc->env[at] + len + 1;
         }
         /* Case-insensitive (a few fixed .NET names per detection) or without an index. */
-        for (size_t i = 0; sc->env && i < sc->nenv; i++) { /* the last one wins, as in runc */
+        for (size_t i = from; i < to; i++) { /* the last one wins, as in runc */
                 const char *e = sc->env[i];
                 if (e && (ci ? !strncasecmp(e, name, len) : !strncmp(e, name, len)) && e[len] == '=')
                         found = e + len + 1;

@@ -46,6 +46,9 @@ typedef enum { JS_TOOL, JS_JDK, JS_CMD, JS_JAVA_OPTIONS, _JS_MAX } jvm_src_t;
 /* Node sources: NODE_OPTIONS is read before the command line, which wins. */
 typedef enum { NS_ENV, NS_CMD, _NS_MAX } node_src_t;
 
+/* JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS, _JAVA_OPTIONS, NODE_OPTIONS, GOMEMLIMIT, GOGC */
+#define SCAN_FIXED_NAMES 6
+
 typedef struct var {
         char name[48];
         char *value;
@@ -59,6 +62,12 @@ typedef struct scan {
         size_t *env_index;  /* hash slots: the position of the last env entry of a name, or SIZE_MAX */
         size_t nenv_index;  /* slots (a power of two, at least twice the entries) */
         bool env_indexed;   /* env_index was built (or could not be) */
+        /* One pass over process.env (heap_env.c) for the names every detection looks up: the
+         * last entry of each of the fixed names, and the first and last entries named DOTNET_* or
+         * COMPlus_* in any case; SIZE_MAX for none. */
+        bool env_prescanned;
+        size_t fixed_at[SCAN_FIXED_NAMES];
+        size_t dotnet_first, dotnet_last;
         var_t vars[MAX_VARS]; /* assignments found in the command line, last wins */
         size_t nvars;
         setting_t jvm[_JS_MAX][_J_MAX];
@@ -79,6 +88,9 @@ bool mg_scan_is_blank(char c);
  * match without case (linear, for the few .NET names). Case-sensitive lookups use an index built
  * on the first one (heap_env.c); mg_heap_detect frees it. */
 const char *mg_scan_env_lookup(scan_t *sc, const char *name, size_t len, bool ci);
+/* The position of process.env's first entry named DOTNET_* or COMPlus_* (in any case), with an
+ * '=', or SIZE_MAX. */
+size_t mg_scan_env_dotnet(scan_t *sc);
 /* The value the runtime sees for NAME (command-line assignments over process.env), and where it
  * came from. ci: match the name without case (the CLR's configuration names). */
 const char *mg_scan_getenv(scan_t *sc, const char *name, bool ci, char *source, size_t n);

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "memgate/util/arena.h"
+
 typedef struct mg_kv {
         char *key;
         char *value;
@@ -44,6 +46,9 @@ typedef struct mg_container {
         char *cgroups_path;       /* linux.cgroupsPath */
         char *cpuset_mems;        /* linux.resources.cpu.mems */
         char *root_path;          /* root.path */
+        /* When not empty, the strings of args and env are here, not one malloc each (config.c's
+         * reader: mg_container_free then frees the two arrays and this); else each is malloc'd. */
+        mg_arena_t strings;
 } mg_container_t;
 
 void mg_state_free(mg_state_t *s);

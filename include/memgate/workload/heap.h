@@ -80,6 +80,9 @@ int mg_heap_detect(char *const *args, size_t nargs, char *const *env, size_t nen
  * variables of the JVM and Node, GOMEMLIMIT, GOGC, DOTNET_GC* and COMPlus_GC*. The report copies
  * only these from an environment (the rest often carries credentials). */
 bool mg_heap_env_name(const char *name, size_t len);
+/* Whether an environment entry "NAME=value" has such a name (it has an '=' and
+ * mg_heap_env_name(NAME)); *ret_name_len is then NAME's length. NULL is no entry. */
+bool mg_heap_env_entry(const char *entry, size_t *ret_name_len);
 
 /* The heap the runtime will use under a memory limit (0 = no limit), resolving percentages
  * and the runtimes' own container defaults. 0 when unknown.
