@@ -32,7 +32,8 @@ char *mg_arena_strndup(mg_arena_t *a, const char *s, size_t n) {
                 a->head = c = nc;
         }
         char *d = c->data + c->used;
-        memcpy(d, s, n);
+        if (n) /* s may be NULL for an empty string */
+                memcpy(d, s, n);
         d[n] = '\0';
         c->used += n + 1;
         return d;

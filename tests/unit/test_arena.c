@@ -50,7 +50,9 @@ Test(arena, a_failed_copy_changes_nothing) {
         struct mg_arena_chunk *head = a.head;
         cr_assert_null(mg_arena_strndup(&a, "x", SIZE_MAX));
         cr_assert_null(mg_arena_strndup(&a, "x", SIZE_MAX - 20));
+#ifndef __SANITIZE_ADDRESS__ /* ASan aborts on an allocation that size instead of failing it */
         cr_assert_null(mg_arena_strndup(&a, "x", (size_t)1 << 62)); /* malloc fails */
+#endif
         cr_assert_eq(a.head, head);
         cr_assert_str_eq(s, "kept");
         cr_assert_str_eq(mg_arena_strndup(&a, "next", 4), "next");
