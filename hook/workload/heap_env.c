@@ -81,8 +81,17 @@ static const struct {
 #undef N
 };
 
-static bool dotnet_prefix(const char *s) {
-        return !strncasecmp(s, "DOTNET_", 7) || !strncasecmp(s, "COMPlus_", 8);
+/* Which of the fixed names name (len bytes) is, or -1. */
+static int fixed_index(const char *name, size_t len) {
+        for (int k = 0; k < SCAN_FIXED_NAMES; k++)
+                if (fixed[k].len == len && !memcmp(name, fixed[k].name, len))
+                        return k;
+        return -1;
+}
+
+/* Whether s (len bytes, or up to its NUL) starts with DOTNET_ or COMPlus_, in any case. */
+static bool dotnet_prefix(const char *s, size_t len) {
+        return (len >= 7 && !strncasecmp(s, "DOTNET_", 7)) || (len >= 8 && !strncasecmp(s, "COMPlus_", 8));
 }
 
 /* One pass over process.env for what each detection asks: the fixed names (each a linear scan,
@@ -99,14 +108,13 @@ static void env_prescan(scan_t *sc) {
                         continue;
                 switch (e[0]) {
                 case 'J': case '_': case 'N': case 'G': {
-                        size_t len = env_name_len(e);
-                        for (size_t k = 0; k < SCAN_FIXED_NAMES; k++)
-                                if (fixed[k].len == len && !memcmp(e, fixed[k].name, len))
-                                        sc->fixed_at[k] = i; /* the last one wins, as in runc */
+                        int k = fixed_index(e, env_name_len(e));
+                        if (k >= 0)
+                                sc->fixed_at[k] = i; /* the last one wins, as in runc */
                         break;
                 }
                 case 'D': case 'd': case 'C': case 'c':
-                        if (dotnet_prefix(e) && strchr(e, '=')) {
+                        if (dotnet_prefix(e, SIZE_MAX) && strchr(e, '=')) {
                                 if (sc->dotnet_first == EMPTY)
                                         sc->dotnet_first = i;
                                 sc->dotnet_last = i;
@@ -130,11 +138,10 @@ const char *mg_scan_env_lookup(scan_t *sc, const char *name, size_t len, bool ci
         size_t from = 0, to = sc->env ? sc->nenv : 0;
         if (!sc->env_prescanned)
                 env_prescan(sc);
-        if (!ci) {
-                for (size_t k = 0; k < SCAN_FIXED_NAMES; k++)
-                        if (fixed[k].len == len && !memcmp(name, fixed[k].name, len))
-                                return sc->fixed_at[k] == EMPTY ? NULL : sc->env[sc->fixed_at[k]] + len + 1;
-        } else if ((len >= 7 && !strncasecmp(name, "DOTNET_", 7)) || (len >= 8 && !strncasecmp(name, "COMPlus_", 8))) {
+        int k;
+        if (!ci && (k = fixed_index(name, len)) >= 0)
+                return sc->fixed_at[k] == EMPTY ? NULL : sc->env[sc->fixed_at[k]] + len + 1;
+        if (ci && dotnet_prefix(name, len)) {
                 /* an entry of this name starts so too: only the .NET entries can match */
                 if (sc->dotnet_first == EMPTY)
                         return NULL;
