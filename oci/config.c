@@ -130,23 +130,11 @@ static int cb_end(void *ctx) {
  * skip is tried again inside it: each byte is scanned at most once more than yajl reads it. */
 #define SKIP_MIN 512
 
-static bool ws(char c) {
-        return c == ' ' || c == '\n' || c == '\t' || c == '\r';
-}
-
 static int try_skip(mg_cfg_reader_t *p) {
         if (!p->chunk)
                 return 1;
         const char *s = p->chunk + yajl_get_bytes_consumed(p->h), *end = p->chunk_end, *stop;
-        if (s < p->noskip_until)
-                return 1;
-        while (s < end && ws(*s))
-                s++;
-        if (s == end || *s++ != ':')
-                return 1;
-        while (s < end && ws(*s))
-                s++;
-        if (s == end || (*s != '{' && *s != '['))
+        if (s < p->noskip_until || !(s = mg_json_member_container(s, end)))
                 return 1;
         mg_json_span_t sp;
         if (mg_json_skip_container(s, end, MG_JSON_MAX_DEPTH - p->depth, &sp, &stop) < 0) {

@@ -105,6 +105,16 @@ static const char *literal_end(const char *s, const char *end) {
         return NULL;
 }
 
+const char *mg_json_member_container(const char *s, const char *end) {
+        while (s < end && (cls[(unsigned char)*s] & WS))
+                s++;
+        if (s == end || *s++ != ':')
+                return NULL;
+        while (s < end && (cls[(unsigned char)*s] & WS))
+                s++;
+        return s < end && (*s == '{' || *s == '[') ? s : NULL;
+}
+
 enum state {
         VALUE,          /* after ':' or an array's ',' */
         VALUE_OR_CLOSE, /* after '[' */

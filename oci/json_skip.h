@@ -20,6 +20,10 @@ typedef struct mg_json_span {
         unsigned depth;  /* deepest nesting; the value itself is 1 */
 } mg_json_span_t;
 
+/* s just past a member's key: where its value starts when that is an object or array (JSON
+ * whitespace, ':', whitespace before it), else NULL. */
+const char *mg_json_member_container(const char *s, const char *end);
+
 /* The object or array at s (*s is '{' or '[', s < end), nested at most max_depth deep, with
  * everything in it in the subset above: 0 and *ret filled in. -1 when not vouched for; *ret_stop
  * is then where the scan stopped (nothing before it is a reason to give up). */

@@ -96,6 +96,17 @@ Test(config_skip, the_subset_scan) {
         cr_expect_eq(skip(deep + 1, 64, &sp), 0);
 }
 
+Test(config_skip, the_value_after_a_key) {
+        static const char *const yes[] = { ":{}", " \t\r\n: \n[1]", ":[" };
+        static const char *const no[] = { "", " ", ":", ": 1", ":\"a\"", "{}", " \v:{}", ":\f{}", "::{}" };
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+                const char *s = yes[i], *v = mg_json_member_container(s, s + strlen(s));
+                cr_expect(v && (*v == '{' || *v == '['), "%s: no container found", s);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(no); i++)
+                cr_expect_null(mg_json_member_container(no[i], no[i] + strlen(no[i])), "%s", no[i]);
+}
+
 /* ---- the readers against each other ---- */
 
 static size_t differed;
