@@ -1,206 +1,329 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Adding memgate's annotations to a config document, leaving everything else as it was: key
- * order, duplicate keys, numbers as written (1.0 stays 1.0, 9223372036854771712 stays exact),
- * strings byte for byte. */
+/* Adding memgate's annotations to a config document by editing its text: the top-level
+ * "annotations" object gets the new members before its closing brace, values of keys it already
+ * has are replaced where they stand, and every other byte stays as it was. So runc reads the
+ * document it would have read without memgate, plus the annotations: key order, duplicate keys,
+ * numbers as written, strings byte for byte (even ones Go will read as U+FFFD), the layout.
+ *
+ * Before, the document was parsed into a yajl tree and generated again: 2.7 M of the 3.7 M
+ * instructions memgate-runtime spent on podman's config before it executed runc (issue 14). Now
+ * it is one validating scan (mg_json_validate) and a walk over the top level and the
+ * annotations, whose keys are decoded the way Go decodes them to find the ones that count. */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include <yajl/yajl_gen.h>
-
 #include "memgate/oci/annotate.h"
+#include "memgate/util/escape.h"
+#include "memgate/util/jsonw.h"
 
 #include "json.h"
 
-DEFINE_CLEANUP_FUNC(yajl_gen, yajl_gen_free)
-
-#define GEN(call)                                          \
-        do {                                               \
-                yajl_gen_status _s = (call);               \
-                if (_s != yajl_gen_status_ok)              \
-                        return gen_error(_s, err);         \
-        } while (0)
-
-static int gen_error(yajl_gen_status s, mg_error_t *err) {
-        if (s == yajl_gen_invalid_string)
-                return mg_error_set(err, -EINVAL, "a string is not valid UTF-8");
-        return mg_error_set(err, -EIO, "JSON generator failed (status %d)", (int)s);
+/* The walk runs on a document mg_json_validate accepted, so the grammar holds; only where each
+ * token ends is needed. White space is what yajl takes for it. */
+static const char *ws(const char *p, const char *end) {
+        while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\v' || *p == '\f'))
+                p++;
+        return p;
 }
 
-static int gen_str(yajl_gen g, const char *s, mg_error_t *err) {
-        GEN(yajl_gen_string(g, (const unsigned char *)s, strlen(s)));
-        return 0;
+/* p at a string's opening quote: just past its closing one. */
+static const char *string_end(const char *p, const char *end) {
+        for (p++; p < end && *p != '"'; p++)
+                if (*p == '\\')
+                        p++;
+        return p < end ? p + 1 : end;
 }
 
-static int gen_value(yajl_gen g, yajl_val v, mg_error_t *err) {
-        int r;
-
-        switch (v->type) {
-        case yajl_t_string:
-                return gen_str(g, v->u.string, err);
-        case yajl_t_number:
-                /* The text as written, not yajl's double or long long. */
-                GEN(yajl_gen_number(g, v->u.number.r, strlen(v->u.number.r)));
-                return 0;
-        case yajl_t_true:
-        case yajl_t_false:
-                GEN(yajl_gen_bool(g, v->type == yajl_t_true));
-                return 0;
-        case yajl_t_null:
-                GEN(yajl_gen_null(g));
-                return 0;
-        case yajl_t_array:
-                GEN(yajl_gen_array_open(g));
-                for (size_t i = 0; i < v->u.array.len; i++)
-                        if ((r = gen_value(g, v->u.array.values[i], err)) < 0)
-                                return r;
-                GEN(yajl_gen_array_close(g));
-                return 0;
-        case yajl_t_object:
-                GEN(yajl_gen_map_open(g));
-                for (size_t i = 0; i < v->u.object.len; i++) {
-                        if ((r = gen_str(g, v->u.object.keys[i], err)) < 0 ||
-                            (r = gen_value(g, v->u.object.values[i], err)) < 0)
-                                return r;
-                }
-                GEN(yajl_gen_map_close(g));
-                return 0;
-        default:
-                return mg_error_set(err, -EINVAL, "unexpected JSON value type %d", (int)v->type);
+/* p at a value: just past it. */
+static const char *value_end(const char *p, const char *end) {
+        if (*p == '"')
+                return string_end(p, end);
+        if (*p != '{' && *p != '[') {
+                while (p < end && !strchr(",}] \t\n\r\v\f", *p))
+                        p++;
+                return p;
         }
-}
-
-/* kv[i] is the one that counts for its key (the last of repeats), and is not in existing. */
-static bool kv_is_new(const mg_kv_t *kv, size_t n, size_t i, yajl_val existing) {
-        for (size_t j = i + 1; j < n; j++)
-                if (strcmp(kv[j].key, kv[i].key) == 0)
-                        return false;
-        if (existing)
-                for (size_t k = 0; k < existing->u.object.len; k++)
-                        if (strcmp(existing->u.object.keys[k], kv[i].key) == 0)
-                                return false;
-        return true;
-}
-
-/* The annotations object: existing keys in place (values replaced where kv has the key), then
- * the new keys. existing is NULL when there was none (or it was null). */
-static int gen_annotations(yajl_gen g, yajl_val existing, const mg_kv_t *kv, size_t n, mg_error_t *err) {
-        int r;
-
-        GEN(yajl_gen_map_open(g));
-        if (existing)
-                for (size_t k = 0; k < existing->u.object.len; k++) {
-                        const char *key = existing->u.object.keys[k];
-                        const char *nv = mg_kv_find(kv, n, key);
-                        if ((r = gen_str(g, key, err)) < 0)
-                                return r;
-                        r = nv ? gen_str(g, nv, err) : gen_value(g, existing->u.object.values[k], err);
-                        if (r < 0)
-                                return r;
-                }
-        for (size_t i = 0; i < n; i++) {
-                if (!kv_is_new(kv, n, i, existing))
+        unsigned depth = 0;
+        while (p < end) {
+                char c = *p;
+                if (c == '"') {
+                        p = string_end(p, end);
                         continue;
-                if ((r = gen_str(g, kv[i].key, err)) < 0 || (r = gen_str(g, kv[i].value, err)) < 0)
-                        return r;
+                }
+                p++;
+                if (c == '{' || c == '[')
+                        depth++;
+                else if ((c == '}' || c == ']') && --depth == 0)
+                        break;
         }
-        GEN(yajl_gen_map_close(g));
-        return 0;
+        return p;
 }
 
-static int gen_document(yajl_gen g, yajl_val root, const mg_kv_t *kv, size_t n, mg_error_t *err) {
-        size_t found = SIZE_MAX;
-        int r;
+static unsigned hex4(const char *p) {
+        unsigned v = 0;
+        for (int i = 0; i < 4; i++) {
+                char c = p[i];
+                v = v << 4 | (unsigned)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+        }
+        return v;
+}
 
-        /* runc matches "Annotations" or "ANNOTATIONS" to the same field and merges repeats; with
-         * more than one such key there is no single place where a replaced value would win for
-         * sure, so such a document is refused rather than guessed at. */
-        for (size_t i = 0; i < root->u.object.len; i++) {
-                if (!mg_json_key_match(root->u.object.keys[i], "annotations"))
+static size_t put_utf8(char *o, unsigned c) {
+        if (c < 0x80)
+                return o[0] = (char)c, 1;
+        if (c < 0x800)
+                return o[0] = (char)(0xC0 | c >> 6), o[1] = (char)(0x80 | (c & 0x3F)), 2;
+        if (c < 0x10000)
+                return o[0] = (char)(0xE0 | c >> 12), o[1] = (char)(0x80 | (c >> 6 & 0x3F)),
+                       o[2] = (char)(0x80 | (c & 0x3F)), 3;
+        return o[0] = (char)(0xF0 | c >> 18), o[1] = (char)(0x80 | (c >> 12 & 0x3F)),
+               o[2] = (char)(0x80 | (c >> 6 & 0x3F)), o[3] = (char)(0x80 | (c & 0x3F)), 4;
+}
+
+/* A key as Go's decoder hands it to a map or matches it to a field: escapes decoded, a surrogate
+ * pair joined, a lone surrogate and each byte of invalid UTF-8 U+FFFD. The string is s..e (its
+ * quotes excluded). Only keys up to cap bytes can be the ones looked for: a longer one, or one
+ * holding a NUL (which no C string key can equal), is -1. */
+static ssize_t decode_key(const char *s, const char *e, char *out, size_t cap) {
+        size_t n = 0;
+        while (s < e) {
+                char b[8];
+                size_t bl;
+                unsigned char c = (unsigned char)*s;
+                if (c == '\\') {
+                        char x = s[1];
+                        s += 2;
+                        if (x != 'u') {
+                                b[0] = x == 'b' ? '\b' : x == 'f' ? '\f' : x == 'n' ? '\n' : x == 'r' ? '\r' : x == 't' ? '\t' : x;
+                                bl = 1;
+                        } else {
+                                unsigned u = hex4(s);
+                                s += 4;
+                                if (u >= 0xD800 && u < 0xDC00 && e - s >= 6 && s[0] == '\\' && s[1] == 'u') {
+                                        unsigned lo = hex4(s + 2);
+                                        if (lo >= 0xDC00 && lo < 0xE000) {
+                                                u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+                                                s += 6;
+                                        }
+                                }
+                                if (u == 0)
+                                        return -1;
+                                if (u >= 0xD800 && u < 0xE000)
+                                        u = 0xFFFD;
+                                bl = put_utf8(b, u);
+                        }
+                } else if (c < 0x80) {
+                        b[0] = (char)c, bl = 1, s++;
+                } else if ((bl = mg_utf8_valid_len((const unsigned char *)s, (size_t)(e - s)))) {
+                        memcpy(b, s, bl), s += bl;
+                } else {
+                        bl = put_utf8(b, 0xFFFD), s++;
+                }
+                if (bl > cap - n)
+                        return -1;
+                memcpy(out + n, b, bl), n += bl;
+        }
+        return (ssize_t)n;
+}
+
+/* The white space a member's key starts after ("\n    " in an indented document, "" in a compact
+ * one), which new members copy; a run too long to be layout is taken as none. */
+typedef struct layout {
+        const char *s;
+        size_t n;
+} layout_t;
+
+static layout_t layout_before(const char *open, const char *key) {
+        const char *s = open + 1;
+        size_t n = (size_t)(key - s);
+        return n <= 64 && memchr(s, '\n', n) ? (layout_t){ s, n } : (layout_t){ "", 0 };
+}
+
+typedef struct walk {
+        const char *end;
+        const mg_kv_t *kv;
+        size_t n;
+        bool *present; /* kv[i]'s key is among the existing annotations */
+        char *key;     /* the decoded key, NUL-terminated */
+        size_t key_cap;
+        mg_jw_t out;
+        const char *copied; /* the text before it is in out */
+} walk_t;
+
+/* p at a member's key: the key decoded into w->key (length, or -1 when it cannot be one looked
+ * for); *ret_value at its value, *ret_next just past the value. */
+static ssize_t member(walk_t *w, const char *p, const char **ret_value, const char **ret_next) {
+        const char *ke = string_end(p, w->end);
+        ssize_t kl = decode_key(p + 1, ke - 1, w->key, w->key_cap);
+        if (kl >= 0)
+                w->key[kl] = '\0';
+        const char *v = ws(ws(ke, w->end) + 1, w->end); /* past the ':' */
+        *ret_value = v;
+        *ret_next = value_end(v, w->end);
+        return kl;
+}
+
+/* The original text up to p, then s. */
+static void copy_to(walk_t *w, const char *p) {
+        mg_jw_raw(&w->out, w->copied, (size_t)(p - w->copied));
+        w->copied = p;
+}
+
+static void raw(walk_t *w, const char *s) {
+        mg_jw_raw(&w->out, s, strlen(s));
+}
+
+/* The members not in the document yet (kv[i] counts for its key when no later entry repeats it),
+ * each on a line of its own in an indented object, after a comma unless first. */
+static void new_members(walk_t *w, layout_t lay, bool first) {
+        for (size_t i = 0; i < w->n; i++) {
+                bool later = false;
+                for (size_t j = i + 1; j < w->n && !later; j++)
+                        later = strcmp(w->kv[j].key, w->kv[i].key) == 0;
+                if (w->present[i] || later)
                         continue;
-                if (found != SIZE_MAX)
-                        return mg_error_set(err, -EINVAL, "\"annotations\" appears more than once");
-                yajl_val a = root->u.object.values[i];
-                if (!YAJL_IS_OBJECT(a) && !YAJL_IS_NULL(a))
-                        return mg_error_set(err, -EINVAL, "\"annotations\" must be an object, got %s",
-                                            mg_json_type_name(a));
-                found = i;
+                if (!first)
+                        raw(w, ",");
+                first = false;
+                mg_jw_raw(&w->out, lay.s, lay.n);
+                mg_jw_quoted(&w->out, w->kv[i].key, strlen(w->kv[i].key));
+                raw(w, lay.n ? ": " : ":");
+                mg_jw_quoted(&w->out, w->kv[i].value, strlen(w->kv[i].value));
         }
-
-        GEN(yajl_gen_map_open(g));
-        for (size_t i = 0; i < root->u.object.len; i++) {
-                if ((r = gen_str(g, root->u.object.keys[i], err)) < 0)
-                        return r;
-                if (i == found) {
-                        yajl_val a = root->u.object.values[i];
-                        r = gen_annotations(g, YAJL_IS_OBJECT(a) ? a : NULL, kv, n, err);
-                } else
-                        r = gen_value(g, root->u.object.values[i], err);
-                if (r < 0)
-                        return r;
-        }
-        if (found == SIZE_MAX) {
-                if ((r = gen_str(g, "annotations", err)) < 0 || (r = gen_annotations(g, NULL, kv, n, err)) < 0)
-                        return r;
-        }
-        GEN(yajl_gen_map_close(g));
-        return 0;
 }
 
-/* The generator's whole life between a setjmp and yajl's allocations (see mg_json_alloc_t). */
-static int gen_guarded(mg_json_alloc_t *alloc, yajl_gen *g, yajl_val root, const mg_kv_t *kv, size_t n,
-                       mg_error_t *err) {
-        if (setjmp(alloc->on_oom))
-                return -ENOMEM;
-        *g = yajl_gen_alloc(&alloc->funcs);
-        if (!*g)
-                return -ENOMEM;
-        yajl_gen_config(*g, yajl_gen_beautify, 1);
-        yajl_gen_config(*g, yajl_gen_indent_string, "  ");
-        yajl_gen_config(*g, yajl_gen_validate_utf8, 1);
-        /* yajl_gen_escape_solidus stays off: "/" is written as it came. */
-        return gen_document(*g, root, kv, n, err);
+/* The annotations object at p ('{'), from its first member on: each value of a key memgate sets
+ * replaced (every repeat: the last is what Go keeps), then the new members after the last one. */
+static void edit_annotations(walk_t *w, const char *p) {
+        const char *open = p, *last = p + 1;
+        p = ws(p + 1, w->end);
+        layout_t lay = layout_before(open, p);
+        bool empty = *p == '}';
+        while (*p != '}') {
+                const char *v, *next;
+                ssize_t kl = member(w, p, &v, &next);
+                const char *nv = kl >= 0 ? mg_kv_find(w->kv, w->n, w->key) : NULL;
+                if (nv) {
+                        for (size_t i = 0; i < w->n; i++)
+                                w->present[i] |= strcmp(w->kv[i].key, w->key) == 0;
+                        copy_to(w, v);
+                        mg_jw_quoted(&w->out, nv, strlen(nv));
+                        w->copied = next;
+                }
+                last = next;
+                p = ws(next, w->end);
+                if (*p == ',')
+                        p = ws(p + 1, w->end);
+        }
+        copy_to(w, last);
+        new_members(w, lay, empty);
+}
+
+/* A new annotations object holding every kv entry; lay is the layout of its own members. */
+static void new_object(walk_t *w, layout_t lay, layout_t close) {
+        raw(w, "{");
+        new_members(w, lay, true);
+        mg_jw_raw(&w->out, close.s, close.n);
+        raw(w, "}");
+}
+
+static const char *type_at(char c) {
+        switch (c) {
+        case '{': return "object";
+        case '[': return "array";
+        case '"': return "string";
+        case 't': case 'f': return "boolean";
+        case 'n': return "null";
+        default: return "number";
+        }
+}
+
+/* The walk over the top level: at most one key that Go matches to "annotations" (runc merges
+ * repeats, so with two there is no single place where a replaced value would surely win: such
+ * a document is refused rather than guessed at), an object or null, or a new member after the
+ * last one. */
+static int edit_document(walk_t *w, const char *text, mg_error_t *err) {
+        const char *p = ws(text, w->end), *open = p, *last = p + 1, *found = NULL;
+        if (*p != '{')
+                return mg_error_set(err, -EINVAL, "must be a JSON object, got %s", type_at(*p));
+        p = ws(p + 1, w->end);
+        layout_t lay = layout_before(open, p);
+        bool empty = *p == '}';
+        while (*p != '}') {
+                const char *v, *next;
+                ssize_t kl = member(w, p, &v, &next);
+                if (kl >= 0 && mg_json_key_match_n(w->key, (size_t)kl, "annotations")) {
+                        if (found)
+                                return mg_error_set(err, -EINVAL, "\"annotations\" appears more than once");
+                        found = v;
+                        if (*v == '{')
+                                edit_annotations(w, v);
+                        else if (*v == 'n') {
+                                copy_to(w, v);
+                                char inner[130];
+                                snprintf(inner, sizeof(inner), "%.*s%.*s", (int)lay.n, lay.s,
+                                         lay.n ? (int)lay.n - 1 : 0, lay.s + 1);
+                                new_object(w, (layout_t){ inner, strlen(inner) }, lay);
+                                w->copied = next;
+                        } else
+                                return mg_error_set(err, -EINVAL, "\"annotations\" must be an object, got %s",
+                                                    type_at(*v));
+                }
+                last = next;
+                p = ws(next, w->end);
+                if (*p == ',')
+                        p = ws(p + 1, w->end);
+        }
+        if (!found) {
+                copy_to(w, last);
+                if (!empty)
+                        raw(w, ",");
+                mg_jw_raw(&w->out, lay.s, lay.n);
+                raw(w, lay.n ? "\"annotations\": " : "\"annotations\":");
+                char inner[130];
+                snprintf(inner, sizeof(inner), "%.*s%.*s", (int)lay.n, lay.s, lay.n ? (int)lay.n - 1 : 0, lay.s + 1);
+                new_object(w, (layout_t){ inner, strlen(inner) }, lay);
+        }
+        copy_to(w, w->end);
+        return 0;
 }
 
 int mg_oci_add_annotations(const char *buf, size_t len, const char *name, const mg_kv_t *kv, size_t n,
                            char **ret_buf, size_t *ret_len, mg_error_t *err) {
-        _cleanup_yajl_ yajl_val root = NULL;
-        _cleanup_(yajl_gen_freep) yajl_gen g = NULL;
         int r;
 
         if (!name)
                 name = "config.json";
         if (n > 0 && !kv)
                 return mg_error_set(err, -EINVAL, "%s: no annotations given", name);
-        for (size_t i = 0; i < n; i++)
+        size_t cap = 3 * sizeof("annotations"), add = 64;
+        for (size_t i = 0; i < n; i++) {
+                size_t kl, vl;
                 if (!kv[i].key || !kv[i].value)
                         return mg_error_set(err, -EINVAL, "%s: annotation %zu has no key or value", name, i);
-
-        /* strict: a document that would need its strings rewritten is refused, not changed. */
-        r = mg_json_parse(buf, len, name, true, &root, err);
-        if (r < 0)
+                if (!mg_utf8_valid_n(kv[i].key, SIZE_MAX, &kl) || !mg_utf8_valid_n(kv[i].value, SIZE_MAX, &vl))
+                        return mg_error_set(err, -EINVAL, "%s: annotation %zu is not valid UTF-8", name, i);
+                cap = kl > cap ? kl : cap;
+                add += 6 * (kl + vl) + 80; /* escaped at worst, with the layout around */
+        }
+        if ((r = mg_json_validate(buf, len, name, err)) < 0)
                 return r;
-        if (!YAJL_IS_OBJECT(root))
-                return mg_error_set(err, -EINVAL, "%s: must be a JSON object, got %s", name, mg_json_type_name(root));
 
-        mg_json_alloc_t alloc;
-        mg_json_alloc_init(&alloc);
-        r = gen_guarded(&alloc, &g, root, kv, n, err);
-        if (r == -ENOMEM)
-                return mg_error_set(err, -ENOMEM, "%s: out of memory writing the annotated config", name);
-        if (r < 0)
-                return mg_error_prefix(err, "%s", name);
-
-        const unsigned char *out;
-        size_t outlen;
-        if (yajl_gen_get_buf(g, &out, &outlen) != yajl_gen_status_ok)
-                return mg_error_set(err, -EIO, "%s: JSON generator failed", name);
-        char *copy = malloc(outlen + 1);
-        if (!copy)
+        _cleanup_free_ bool *present = calloc(n ? n : 1, sizeof(bool));
+        _cleanup_free_ char *key = malloc(cap + 1);
+        if (!present || !key)
                 return mg_error_set(err, -ENOMEM, "%s: out of memory", name);
-        memcpy(copy, out, outlen);
-        copy[outlen] = '\0';
-        *ret_buf = copy;
-        if (ret_len)
-                *ret_len = outlen;
+        walk_t w = { .end = buf + len, .kv = kv, .n = n, .present = present, .key = key, .key_cap = cap,
+                     .copied = buf };
+        mg_jw_init(&w.out, len + add);
+        if ((r = edit_document(&w, buf, err)) < 0) {
+                mg_jw_free(&w.out);
+                return mg_error_prefix(err, "%s", name);
+        }
+        if ((r = mg_jw_finish(&w.out, ret_buf, ret_len)) < 0)
+                return mg_error_set(err, r, "%s: %s", name, r == -ENOMEM ? "out of memory writing the annotated config"
+                                                                        : "the annotated config could not be written");
         return 0;
 }

@@ -279,7 +279,7 @@ static int read_config(mg_cfg_reader_t *p, const char *buf, size_t len, const ch
         int r;
 
         if ((r = mg_json_memory_probe(mg_json_stream_probe_size(len), name, err)) < 0 ||
-            (r = mg_json_sanitize(buf, len, name, false, &copy, &tlen, err)) < 0)
+            (r = mg_json_sanitize(buf, len, name, &copy, &tlen, err)) < 0)
                 return r;
         char ebuf[256] = "";
         mg_json_alloc_init(&p->alloc);

@@ -35,7 +35,7 @@ int mg_oci_parse_config_tree(const char *buf, size_t len, const char *name, mg_c
 
         if (!name)
                 name = "config.json";
-        r = mg_json_parse(buf, len, name, false, &root, err);
+        r = mg_json_parse(buf, len, name, &root, err);
         if (r < 0)
                 return r;
         if (!YAJL_IS_OBJECT(root))

@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <yajl/yajl_parse.h>
+
 #include "json.h"
+#include "json_skip.h"
 #include "memgate/oci/parse.h"
 #include "memgate/util/escape.h"
 #include "memgate/util/number.h"
@@ -232,8 +235,7 @@ int mg_json_check_limits(const char *buf, size_t len, const char *name, size_t *
         return r < 0 ? mg_error_prefix(err, "%s", name) : 0;
 }
 
-int mg_json_sanitize(const char *buf, size_t len, const char *name, bool strict, char **ret_copy, size_t *ret_len,
-                     mg_error_t *err) {
+int mg_json_sanitize(const char *buf, size_t len, const char *name, char **ret_copy, size_t *ret_len, mg_error_t *err) {
         size_t changes = 0;
         size_t extra = maybe_needs_sanitizing(buf, len) ? sanitize_pass(buf, len, NULL, &changes) : 0;
 
@@ -241,10 +243,6 @@ int mg_json_sanitize(const char *buf, size_t len, const char *name, bool strict,
         *ret_len = len;
         if (changes == 0)
                 return 0;
-        if (strict)
-                return mg_error_set(err, -EBADMSG,
-                                    "%s: has invalid UTF-8 or a \\u0000 escape in a string, which "
-                                    "would not survive a rewrite unchanged", name);
         size_t sz;
         if (mg_add_u64(len, extra, &sz) < 0 || mg_add_u64(sz, 1, &sz) < 0)
                 return mg_error_set(err, -EFBIG, "%s: too large", name);
@@ -263,7 +261,7 @@ int mg_json_yajl_error(const char *ebuf, const char *name, mg_error_t *err) {
         return mg_error_set(err, -EBADMSG, "%s: not valid JSON: %s", name, m);
 }
 
-int mg_json_parse(const char *buf, size_t len, const char *name, bool strict, yajl_val *ret, mg_error_t *err) {
+int mg_json_parse(const char *buf, size_t len, const char *name, yajl_val *ret, mg_error_t *err) {
         _cleanup_free_ char *copy = NULL;
         size_t values = 0, tlen;
         int r;
@@ -271,7 +269,7 @@ int mg_json_parse(const char *buf, size_t len, const char *name, bool strict, ya
         if ((r = mg_json_precheck(buf, len, name, err)) < 0 ||
             (r = mg_json_check_limits(buf, len, name, &values, err)) < 0 ||
             (r = mg_json_memory_probe(probe_size(len, values), name, err)) < 0 ||
-            (r = mg_json_sanitize(buf, len, name, strict, &copy, &tlen, err)) < 0)
+            (r = mg_json_sanitize(buf, len, name, &copy, &tlen, err)) < 0)
                 return r;
 
         char ebuf[256] = "";
@@ -283,6 +281,62 @@ int mg_json_parse(const char *buf, size_t len, const char *name, bool strict, ya
                 return mg_json_yajl_error(ebuf, name, err);
         }
         *ret = v;
+        return 0;
+}
+
+/* yajl with no callbacks over text: whether it is one JSON value, nothing built. Its allocations
+ * jump back here when they fail (mg_json_alloc_t); the handle is the caller's to free. */
+static int yajl_accepts(mg_json_alloc_t *alloc, yajl_handle *h, const char *text, size_t len, char *ebuf,
+                        size_t esz) {
+        if (setjmp(alloc->on_oom))
+                return -ENOMEM;
+        if (!(*h = yajl_alloc(NULL, &alloc->funcs, NULL)))
+                return -ENOMEM;
+        yajl_status st = yajl_parse(*h, (const unsigned char *)text, len);
+        if (st == yajl_status_ok)
+                st = yajl_complete_parse(*h);
+        if (st == yajl_status_ok)
+                return 0;
+        unsigned char *m = yajl_get_error(*h, 0, NULL, 0);
+        snprintf(ebuf, esz, "%s", m ? (const char *)m : "");
+        yajl_free_error(*h, m);
+        return -EBADMSG;
+}
+
+static const char *skip_ws(const char *s, const char *end) {
+        while (s < end && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
+                s++;
+        return s;
+}
+
+int mg_json_validate(const char *buf, size_t len, const char *name, mg_error_t *err) {
+        _cleanup_free_ char *copy = NULL;
+        size_t tlen;
+        int r;
+
+        if ((r = mg_json_precheck(buf, len, name, err)) < 0)
+                return r;
+        /* A document in json_skip.c's subset, as nearly every config is, takes one scan. */
+        const char *end = buf + len, *s = skip_ws(buf, end), *stop;
+        mg_json_span_t sp;
+        if (s < end && (*s == '{' || *s == '[') && mg_json_skip_container(s, end, MG_JSON_MAX_DEPTH, &sp, &stop) == 0 &&
+            sp.values <= MG_JSON_MAX_VALUES && skip_ws(sp.end, end) == end)
+                return 0;
+        if ((r = mg_json_check_limits(buf, len, name, NULL, err)) < 0 ||
+            (r = mg_json_memory_probe(mg_json_stream_probe_size(len), name, err)) < 0 ||
+            (r = mg_json_sanitize(buf, len, name, &copy, &tlen, err)) < 0)
+                return r;
+        char ebuf[256] = "";
+        mg_json_alloc_t alloc;
+        yajl_handle h = NULL;
+        mg_json_alloc_init(&alloc);
+        r = yajl_accepts(&alloc, &h, copy ? copy : buf, tlen, ebuf, sizeof(ebuf));
+        if (h)
+                yajl_free(h);
+        if (r == -EBADMSG)
+                return mg_json_yajl_error(ebuf, name, err);
+        if (r < 0)
+                return mg_error_set(err, -ENOMEM, "%s: out of memory while parsing it (%zu bytes)", name, len);
         return 0;
 }
 

@@ -42,9 +42,12 @@ DEFINE_CLEANUP_FUNC(yajl_val, yajl_tree_free)
  * most 2 MiB / 8 bytes of pointers, so a longer array could not be exec'd anyway. */
 #define MG_OCI_MAX_STRV (1u << 18)
 
-/* Checks (empty, NUL, depth, comments), sanitises (see above) and parses buf. With strict, a
- * document that would need sanitising is refused instead (for re-emitting it unchanged). */
-int mg_json_parse(const char *buf, size_t len, const char *name, bool strict, yajl_val *ret, mg_error_t *err);
+/* Checks (empty, NUL, depth, comments), sanitises (see above) and parses buf. */
+int mg_json_parse(const char *buf, size_t len, const char *name, yajl_val *ret, mg_error_t *err);
+
+/* Whether buf is one JSON value within memgate's limits, read as mg_json_parse reads it (the
+ * string rewrite included), with mg_json_parse's errors; no tree is built. */
+int mg_json_validate(const char *buf, size_t len, const char *name, mg_error_t *err);
 
 /* The steps of mg_json_parse, for the readers that parse with yajl's callbacks (config_stream.c).
  * All messages start with name.
@@ -57,8 +60,7 @@ int mg_json_parse(const char *buf, size_t len, const char *name, bool strict, ya
 int mg_json_precheck(const char *buf, size_t len, const char *name, mg_error_t *err);
 int mg_json_check_limits(const char *buf, size_t len, const char *name, size_t *ret_values, mg_error_t *err);
 int mg_json_memory_probe(size_t sz, const char *name, mg_error_t *err);
-int mg_json_sanitize(const char *buf, size_t len, const char *name, bool strict, char **ret_copy, size_t *ret_len,
-                     mg_error_t *err);
+int mg_json_sanitize(const char *buf, size_t len, const char *name, char **ret_copy, size_t *ret_len, mg_error_t *err);
 int mg_json_yajl_error(const char *ebuf, const char *name, mg_error_t *err);
 /* What a callback parse of len bytes may allocate: yajl's decode buffer for an escaped string
  * (doubling, so at most twice the longest string) and the copies of the values kept (at most

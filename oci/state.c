@@ -18,7 +18,7 @@ int mg_oci_parse_state(const char *buf, size_t len, const char *name, mg_state_t
 
         if (!name)
                 name = "state";
-        r = mg_json_parse(buf, len, name, false, &root, err);
+        r = mg_json_parse(buf, len, name, &root, err);
         if (r < 0)
                 return r;
         if (!YAJL_IS_OBJECT(root))

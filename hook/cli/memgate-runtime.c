@@ -143,9 +143,10 @@ static int evaluate(const mg_wrapper_own_t *own, const mg_runc_cmd_t *cmd, mg_ce
                                    &annotated_len, &err) < 0 ||
             mg_write_atomic_flags(dirfd, "config.json", annotated, annotated_len, 0644,
                                   ev->conf.fsync ? MG_ATOMIC_FSYNC : 0, &err) < 0) {
-                /* The container was judged and allowed; only the annotations are missing (a config
-                 * the container made impossible to rewrite unchanged, or no memory): not a failure
-                 * of the check, so neither fail_closed nor "without memgate's check" applies. */
+                /* The container was judged and allowed; only the annotations are missing (two
+                 * "annotations" keys, which runc merges and memgate will not guess at, no memory,
+                 * or a failed write): not a failure of the check, so neither fail_closed nor
+                 * "without memgate's check" applies. */
                 out_warning(out, "memgate: warning: allowed, but cannot annotate \"%s/config.json\": %s; it is left "
                             "as it was", bundle, err.msg);
         }

@@ -304,8 +304,9 @@ static int precreate_confined(void *userdata) {
                 return PRECREATE_PASS; /* nothing to annotate: the config goes through as it came */
         if (mg_oci_add_annotations(job->config, job->clen, "config on stdin", ev->annotations, ev->nannotations, &out,
                                    &olen, &err) < 0) {
-                /* Judged and allowed; only the annotations cannot be added (a config the container
-                 * made impossible to rewrite unchanged, or no memory): the config goes on as it came. */
+                /* Judged and allowed; only the annotations cannot be added (two "annotations" keys,
+                 * which runc merges and memgate will not guess at, or no memory): the config goes on
+                 * as it came. */
                 mg_stderr_printf("memgate: warning: allowed, but cannot annotate the config: %s; passed on as it came\n",
                                  err.msg);
                 return PRECREATE_PASS;

@@ -130,13 +130,9 @@ static const bool needs_escape[256] = {
         ['\\'] = true,
 };
 
-void mg_jw_string(mg_jw_t *w, const char *s, size_t n) {
+/* s[0..n) between quotes, escaped. */
+static void quoted(mg_jw_t *w, const char *s, size_t n) {
         static const char hex[] = "0123456789ABCDEF";
-        if (w->state[w->depth] == JW_COMPLETE) {
-                w->misuse = true;
-                return;
-        }
-        lead(w);
         put1(w, '"');
         size_t run = 0;
         for (size_t i = 0; i < n; i++) {
@@ -165,8 +161,37 @@ void mg_jw_string(mg_jw_t *w, const char *s, size_t n) {
         }
         put(w, s + run, n - run);
         put1(w, '"');
+}
+
+void mg_jw_string(mg_jw_t *w, const char *s, size_t n) {
+        if (w->state[w->depth] == JW_COMPLETE) {
+                w->misuse = true;
+                return;
+        }
+        lead(w);
+        quoted(w, s, n);
         done(w);
         final_newline(w);
+}
+
+/* Text spliced from pieces: only at the top, before or after other pieces. */
+static bool piece_ok(mg_jw_t *w) {
+        if (w->depth == 0 && (w->state[0] == JW_START || w->state[0] == JW_COMPLETE)) {
+                w->state[0] = JW_COMPLETE;
+                return true;
+        }
+        w->misuse = true;
+        return false;
+}
+
+void mg_jw_raw(mg_jw_t *w, const char *s, size_t n) {
+        if (piece_ok(w))
+                put(w, s, n);
+}
+
+void mg_jw_quoted(mg_jw_t *w, const char *s, size_t n) {
+        if (piece_ok(w))
+                quoted(w, s, n);
 }
 
 void mg_jw_number(mg_jw_t *w, const char *s, size_t n) {

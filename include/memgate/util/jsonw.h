@@ -46,4 +46,10 @@ void mg_jw_map_close(mg_jw_t *w);
 void mg_jw_array_open(mg_jw_t *w);
 void mg_jw_array_close(mg_jw_t *w);
 
+/* A document spliced from pieces instead (oci/annotate.c edits another document's text): raw
+ * bytes as they are, and a string quoted and escaped as above with no layout around it. A
+ * writer takes either pieces or the calls above, not both; one piece makes it complete. */
+void mg_jw_raw(mg_jw_t *w, const char *s, size_t n);
+void mg_jw_quoted(mg_jw_t *w, const char *s, size_t n);
+
 #endif

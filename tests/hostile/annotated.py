@@ -1,0 +1,22 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""What the hostile runs accept as an annotated config (precreate's stdout): shared by hostile.py
+and sweep.py."""
+import json
+
+
+def annotated_from(config, out):
+    """Whether out is config with only its annotations changed: the same JSON document once every
+    key Go would match to "annotations" is dropped from both. Bytes that are not UTF-8 pass through
+    memgate unchanged, so both are decoded with surrogateescape to compare them as they are."""
+    def doc(b):
+        try:
+            d = json.loads(b.decode("utf-8", "surrogateescape"))
+        except ValueError:
+            return None
+        if not isinstance(d, dict):
+            return None
+        return {k: v for k, v in d.items()
+                if k.lower().replace("\u017f", "s").replace("\u212a", "k") != "annotations"}
+    a, b = doc(config), doc(out)
+    return a is not None and a == b
