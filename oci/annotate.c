@@ -19,6 +19,7 @@
 #include "memgate/util/jsonw.h"
 
 #include "json.h"
+#include "json_skip.h"
 
 /* The walk runs on a document mg_json_validate accepted, so the grammar holds; only where each
  * token ends is needed. White space is what yajl takes for it. */
@@ -28,12 +29,22 @@ static const char *ws(const char *p, const char *end) {
         return p;
 }
 
+/* Bytes that end a run the walk steps over: in a string, '"' and '\\' (1); in an object or array,
+ * also the brackets (2). */
+static const unsigned char stops[256] = {
+        ['"'] = 3, ['\\'] = 1, ['{'] = 2, ['['] = 2, ['}'] = 2, [']'] = 2,
+};
+
 /* p at a string's opening quote: just past its closing one. */
 static const char *string_end(const char *p, const char *end) {
-        for (p++; p < end && *p != '"'; p++)
-                if (*p == '\\')
+        for (p++;; p += 2) {
+                while (p < end && !(stops[(unsigned char)*p] & 1))
                         p++;
-        return p < end ? p + 1 : end;
+                if (p >= end)
+                        return end;
+                if (*p == '"')
+                        return p + 1;
+        }
 }
 
 /* p at a value: just past it. */
@@ -46,7 +57,11 @@ static const char *value_end(const char *p, const char *end) {
                 return p;
         }
         unsigned depth = 0;
-        while (p < end) {
+        for (;;) {
+                while (p < end && !(stops[(unsigned char)*p] & 2))
+                        p++;
+                if (p >= end)
+                        return end;
                 char c = *p;
                 if (c == '"') {
                         p = string_end(p, end);
@@ -55,10 +70,9 @@ static const char *value_end(const char *p, const char *end) {
                 p++;
                 if (c == '{' || c == '[')
                         depth++;
-                else if ((c == '}' || c == ']') && --depth == 0)
-                        break;
+                else if (--depth == 0)
+                        return p;
         }
-        return p;
 }
 
 static unsigned hex4(const char *p) {
@@ -150,19 +164,72 @@ typedef struct walk {
         size_t key_cap;
         mg_jw_t out;
         const char *copied; /* the text before it is in out */
+        /* The first pass vouches for the text as it walks (json_skip.c's subset, memgate's limits
+         * counted as mg_json_check_limits counts them); anything else ends it with -EAGAIN and the
+         * walk runs again on a text mg_json_validate accepted, where only token ends matter. */
+        bool vouch;
+        size_t values;
 } walk_t;
 
-/* p at a member's key: the key decoded into w->key (length, or -1 when it cannot be one looked
- * for); *ret_value at its value, *ret_next just past the value. */
-static ssize_t member(walk_t *w, const char *p, const char **ret_value, const char **ret_next) {
-        const char *ke = string_end(p, w->end);
+#define UNVOUCHED (-EAGAIN)
+
+static char at(const walk_t *w, const char *p) {
+        return p < w->end ? *p : '\0';
+}
+
+static const char *skip_ws(const walk_t *w, const char *p) {
+        if (!w->vouch)
+                return ws(p, w->end);
+        while (p < w->end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+                p++;
+        return p;
+}
+
+/* Just past the value at p (NULL: not vouched for); depth is that of the value. */
+static const char *value_after(walk_t *w, const char *p, unsigned depth) {
+        if (!w->vouch)
+                return value_end(p, w->end);
+        mg_json_span_t sp;
+        const char *stop;
+        if (p >= w->end || mg_json_skip_value(p, w->end, MG_JSON_MAX_DEPTH + 1 - depth, &sp, &stop) < 0 ||
+            (w->values += sp.values) > MG_JSON_MAX_VALUES)
+                return NULL;
+        return sp.end;
+}
+
+/* After a member's value at p: the next member's key (*ret_close false) or the closing brace. */
+static int after_member(walk_t *w, const char *p, const char **ret, bool *ret_close) {
+        p = skip_ws(w, p);
+        char c = at(w, p);
+        if (c == ',') {
+                if (++w->values > MG_JSON_MAX_VALUES)
+                        return UNVOUCHED;
+                *ret = skip_ws(w, p + 1), *ret_close = false;
+                return 0;
+        }
+        *ret = p, *ret_close = true;
+        return c == '}' ? 0 : UNVOUCHED;
+}
+
+/* p at a member's key, in an object at depth - 1: the key decoded into w->key (*ret_kl: its
+ * length, or -1 when it cannot be one looked for); *ret_value at its value, *ret_next just past
+ * the value. */
+static int member(walk_t *w, const char *p, unsigned depth, ssize_t *ret_kl, const char **ret_value,
+                  const char **ret_next) {
+        const char *ke = at(w, p) == '"' ? value_after(w, p, depth) : NULL;
+        if (!ke)
+                return UNVOUCHED;
         ssize_t kl = decode_key(p + 1, ke - 1, w->key, w->key_cap);
         if (kl >= 0)
                 w->key[kl] = '\0';
-        const char *v = ws(ws(ke, w->end) + 1, w->end); /* past the ':' */
-        *ret_value = v;
-        *ret_next = value_end(v, w->end);
-        return kl;
+        const char *c = skip_ws(w, ke);
+        if (at(w, c) != ':')
+                return UNVOUCHED;
+        const char *v = skip_ws(w, c + 1), *next = value_after(w, v, depth);
+        if (!next)
+                return UNVOUCHED;
+        *ret_kl = kl, *ret_value = v, *ret_next = next;
+        return 0;
 }
 
 /* The original text up to p, then s. */
@@ -194,16 +261,23 @@ static void new_members(walk_t *w, layout_t lay, bool first) {
         }
 }
 
-/* The annotations object at p ('{'), from its first member on: each value of a key memgate sets
- * replaced (every repeat: the last is what Go keeps), then the new members after the last one. */
-static void edit_annotations(walk_t *w, const char *p) {
+/* The annotations object at p ('{', a value member() has vouched for), from its first member on:
+ * each value of a key memgate sets replaced (every repeat: the last is what Go keeps), then the
+ * new members after the last one. */
+static int edit_annotations(walk_t *w, const char *p) {
         const char *open = p, *last = p + 1;
+        bool vouch = w->vouch, close;
+        int r = 0;
+
+        w->vouch = false;
         p = ws(p + 1, w->end);
         layout_t lay = layout_before(open, p);
-        bool empty = *p == '}';
-        while (*p != '}') {
+        bool empty = at(w, p) == '}';
+        for (close = empty; !close;) {
                 const char *v, *next;
-                ssize_t kl = member(w, p, &v, &next);
+                ssize_t kl;
+                if ((r = member(w, p, 3, &kl, &v, &next)) < 0)
+                        break;
                 const char *nv = kl >= 0 ? mg_kv_find(w->kv, w->n, w->key) : NULL;
                 if (nv) {
                         for (size_t i = 0; i < w->n; i++)
@@ -213,12 +287,15 @@ static void edit_annotations(walk_t *w, const char *p) {
                         w->copied = next;
                 }
                 last = next;
-                p = ws(next, w->end);
-                if (*p == ',')
-                        p = ws(p + 1, w->end);
+                if ((r = after_member(w, next, &p, &close)) < 0)
+                        break;
         }
+        w->vouch = vouch;
+        if (r < 0)
+                return r;
         copy_to(w, last);
         new_members(w, lay, empty);
+        return 0;
 }
 
 /* A new annotations object holding every kv entry; lay is the layout of its own members. */
@@ -240,54 +317,81 @@ static const char *type_at(char c) {
         }
 }
 
+/* The layout of a new object's members, one level inside lay. */
+static layout_t indent_in(layout_t lay, char *buf, size_t n) {
+        snprintf(buf, n, "%.*s%.*s", (int)lay.n, lay.s, lay.n ? (int)lay.n - 1 : 0, lay.s + 1);
+        return (layout_t){ buf, strlen(buf) };
+}
+
 /* The walk over the top level: at most one key that Go matches to "annotations" (runc merges
  * repeats, so with two there is no single place where a replaced value would surely win: such
  * a document is refused rather than guessed at), an object or null, or a new member after the
- * last one. */
+ * last one. In the vouching pass every refusal is UNVOUCHED: a syntax error further on must be
+ * the one reported, so the second pass decides. */
 static int edit_document(walk_t *w, const char *text, mg_error_t *err) {
-        const char *p = ws(text, w->end), *open = p, *last = p + 1, *found = NULL;
-        if (*p != '{')
-                return mg_error_set(err, -EINVAL, "must be a JSON object, got %s", type_at(*p));
-        p = ws(p + 1, w->end);
+        const char *p = skip_ws(w, text), *open = p, *last = p + 1, *found = NULL;
+        char inner[130];
+        bool close;
+        int r;
+
+        if (at(w, p) != '{')
+                return w->vouch ? UNVOUCHED : mg_error_set(err, -EINVAL, "must be a JSON object, got %s", type_at(*p));
+        w->values++;
+        p = skip_ws(w, p + 1);
         layout_t lay = layout_before(open, p);
-        bool empty = *p == '}';
-        while (*p != '}') {
+        bool empty = at(w, p) == '}';
+        for (close = empty; !close;) {
                 const char *v, *next;
-                ssize_t kl = member(w, p, &v, &next);
+                ssize_t kl;
+                if ((r = member(w, p, 2, &kl, &v, &next)) < 0)
+                        return r;
                 if (kl >= 0 && mg_json_key_match_n(w->key, (size_t)kl, "annotations")) {
+                        if (found && w->vouch)
+                                return UNVOUCHED;
                         if (found)
                                 return mg_error_set(err, -EINVAL, "\"annotations\" appears more than once");
                         found = v;
-                        if (*v == '{')
-                                edit_annotations(w, v);
-                        else if (*v == 'n') {
+                        if (*v == '{') {
+                                if ((r = edit_annotations(w, v)) < 0)
+                                        return r;
+                        } else if (*v == 'n') {
                                 copy_to(w, v);
-                                char inner[130];
-                                snprintf(inner, sizeof(inner), "%.*s%.*s", (int)lay.n, lay.s,
-                                         lay.n ? (int)lay.n - 1 : 0, lay.s + 1);
-                                new_object(w, (layout_t){ inner, strlen(inner) }, lay);
+                                new_object(w, indent_in(lay, inner, sizeof(inner)), lay);
                                 w->copied = next;
-                        } else
+                        } else if (w->vouch)
+                                return UNVOUCHED;
+                        else
                                 return mg_error_set(err, -EINVAL, "\"annotations\" must be an object, got %s",
                                                     type_at(*v));
                 }
                 last = next;
-                p = ws(next, w->end);
-                if (*p == ',')
-                        p = ws(p + 1, w->end);
+                if ((r = after_member(w, next, &p, &close)) < 0)
+                        return r;
         }
+        /* yajl lets a cut token follow the document ({}"), Go's decoder (runc) does not. */
+        if (skip_ws(w, p + 1) != w->end)
+                return w->vouch ? UNVOUCHED : mg_error_set(err, -EINVAL, "has bytes after the end of the document");
         if (!found) {
                 copy_to(w, last);
                 if (!empty)
                         raw(w, ",");
                 mg_jw_raw(&w->out, lay.s, lay.n);
                 raw(w, lay.n ? "\"annotations\": " : "\"annotations\":");
-                char inner[130];
-                snprintf(inner, sizeof(inner), "%.*s%.*s", (int)lay.n, lay.s, lay.n ? (int)lay.n - 1 : 0, lay.s + 1);
-                new_object(w, (layout_t){ inner, strlen(inner) }, lay);
+                new_object(w, indent_in(lay, inner, sizeof(inner)), lay);
         }
         copy_to(w, w->end);
         return 0;
+}
+
+/* One pass over the text: vouching for it as it goes, or on a text already validated. */
+static int walk(walk_t *w, const char *buf, size_t len, bool vouch, size_t add, mg_error_t *err) {
+        memset(w->present, 0, (w->n ? w->n : 1) * sizeof(bool));
+        w->copied = buf, w->vouch = vouch, w->values = 0;
+        mg_jw_init(&w->out, len + add);
+        int r = edit_document(w, buf, err);
+        if (r < 0)
+                mg_jw_free(&w->out);
+        return r;
 }
 
 int mg_oci_add_annotations(const char *buf, size_t len, const char *name, const mg_kv_t *kv, size_t n,
@@ -308,20 +412,24 @@ int mg_oci_add_annotations(const char *buf, size_t len, const char *name, const 
                 cap = kl > cap ? kl : cap;
                 add += 6 * (kl + vl) + 80; /* escaped at worst, with the layout around */
         }
-        if ((r = mg_json_validate(buf, len, name, err)) < 0)
+        if ((r = mg_json_precheck(buf, len, name, err)) < 0)
                 return r;
 
         _cleanup_free_ bool *present = calloc(n ? n : 1, sizeof(bool));
         _cleanup_free_ char *key = malloc(cap + 1);
         if (!present || !key)
                 return mg_error_set(err, -ENOMEM, "%s: out of memory", name);
-        walk_t w = { .end = buf + len, .kv = kv, .n = n, .present = present, .key = key, .key_cap = cap,
-                     .copied = buf };
-        mg_jw_init(&w.out, len + add);
-        if ((r = edit_document(&w, buf, err)) < 0) {
-                mg_jw_free(&w.out);
-                return mg_error_prefix(err, "%s", name);
+        walk_t w = { .end = buf + len, .kv = kv, .n = n, .present = present, .key = key, .key_cap = cap };
+        r = walk(&w, buf, len, true, add, err);
+        if (r == UNVOUCHED) {
+                if ((r = mg_json_validate(buf, len, name, err)) < 0)
+                        return r;
+                r = walk(&w, buf, len, false, add, err);
+                if (r == UNVOUCHED) /* mg_json_validate accepted what the walk did not: cannot be */
+                        return mg_error_set(err, -EINVAL, "%s: not valid JSON", name);
         }
+        if (r < 0)
+                return mg_error_prefix(err, "%s", name);
         if ((r = mg_jw_finish(&w.out, ret_buf, ret_len)) < 0)
                 return mg_error_set(err, r, "%s: %s", name, r == -ENOMEM ? "out of memory writing the annotated config"
                                                                         : "the annotated config could not be written");

@@ -216,3 +216,17 @@ stop:
         *ret_stop = p;
         return -1;
 }
+
+int mg_json_skip_value(const char *s, const char *end, unsigned max_depth, mg_json_span_t *ret, const char **ret_stop) {
+        if (*s == '{' || *s == '[')
+                return mg_json_skip_container(s, end, max_depth, ret, ret_stop);
+        const char *q = *s == '"'                          ? string_end(s, end)
+                        : *s == '-' || (*s >= '0' && *s <= '9') ? number_end(s, end)
+                                                                : literal_end(s, end);
+        if (!q) {
+                *ret_stop = s;
+                return -1;
+        }
+        *ret = (mg_json_span_t){ .end = q };
+        return 0;
+}

@@ -30,4 +30,10 @@ const char *mg_json_member_container(const char *s, const char *end);
 int mg_json_skip_container(const char *s, const char *end, unsigned max_depth, mg_json_span_t *ret,
                            const char **ret_stop);
 
+/* Any value at s (s < end): an object or array as above, or a string, number, true, false or
+ * null in the subset (values and depth 0). A number must be followed by a byte, as it is in
+ * an object. */
+int mg_json_skip_value(const char *s, const char *end, unsigned max_depth, mg_json_span_t *ret,
+                       const char **ret_stop);
+
 #endif

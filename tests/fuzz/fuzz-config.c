@@ -40,13 +40,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         size_t olen = 0;
         /* The annotated text of a config memgate reads must read back as the same config with
          * the annotations merged in (annotate_check.h); the only configs it may refuse are ones
-         * with two "annotations" keys (runc merges them; memgate will not guess) or for memory. */
+         * with two "annotations" keys (runc merges them; memgate will not guess), ones with a cut
+         * token after the end (yajl takes {}", runc does not), or for memory. */
         int ra = mg_oci_add_annotations(s, size, "config.json", kv, 2, &out, &olen, &err);
         if (ra == 0 && parsed && ac_wrong(s, size, kv, 2, out, olen, why, sizeof(why))) {
                 fprintf(stderr, "fuzz-config: the annotated config reads wrong: %s\n", why);
                 abort();
         }
-        if (ra < 0 && parsed && ra != -ENOMEM && !strstr(err.msg, "appears more than once")) {
+        if (ra < 0 && parsed && ra != -ENOMEM && !strstr(err.msg, "appears more than once") &&
+            !strstr(err.msg, "bytes after the end")) {
                 fprintf(stderr, "fuzz-config: a config memgate reads was not annotated: %s\n", err.msg);
                 abort();
         }

@@ -109,11 +109,21 @@ Test(annotate, bytes_go_reads_as_replacement_characters_pass_through) {
                "\"io.memgate.verdict\":\"refuse\",\"io.memgate.findings\":\"offheap-margin\"}}");
 }
 
+Test(annotate, texts_beyond_the_one_pass_subset_are_validated_then_walked) {
+        /* White space yajl takes but json_skip.c does not vouch for, non-ASCII keys and values,
+         * escapes: the same splice, by the second pass. */
+        expect("{\v\"a\":\"\xc3\xa9\"\f}", "{\v\"a\":\"\xc3\xa9\",\"annotations\":{\"io.memgate.verdict\":\"refuse\","
+                                           "\"io.memgate.findings\":\"offheap-margin\"}\f}");
+        expect("{\"\xe2\x82\xac\":1,\"annotations\":{\"io.memgate.verdict\":\"\xe2\x82\xac\"}}",
+               "{\"\xe2\x82\xac\":1,\"annotations\":{\"io.memgate.verdict\":\"refuse\",\"io.memgate.findings\":\"offheap-margin\"}}");
+}
+
 Test(annotate, refusals) {
         static const char *const docs[] = {
                 "", "  \n", "[1]", "1", "\"s\"", "{\"a\":", "{\"a\":1}x", "{\"a\":1}{}", "{\"a\" 1}", "{\"a\":01}",
                 "{/*c*/}", "{\"annotations\":[]}", "{\"annotations\":\"a=b\"}", "{\"annotations\":{},\"Annotations\":{}}",
-                "{\"annotations\":null,\"annotations\":{}}", "{\"a\":\"\xc3\xa9\",}", "{\"a\":\"\t\"}",
+                "{\"annotations\":null,\"annotations\":{}}", "{\"a\":\"\xc3\xa9\",}", "{\"a\":\"\t\"}", "{}\"",
+                "{\"a\":\"\xc3\xa9\"} \"x",
         };
         for (size_t i = 0; i < ELEMENTSOF(docs); i++) {
                 char *out = NULL;
@@ -135,6 +145,26 @@ Test(annotate, refusals) {
         mg_error_t err = {};
         cr_assert_lt(mg_oci_add_annotations(deep, strlen(deep), "config.json", kv2, 2, &out, &olen, &err), 0);
         cr_assert(strstr(err.msg, "deeper"), "%s", err.msg);
+        /* The limits are the reader's: 64 levels with the root, not 65. */
+        for (int levels = 63; levels <= 64; levels++) {
+                char doc[200] = "{\"a\":";
+                for (int i = 0; i < levels; i++)
+                        strcat(doc, "[");
+                for (int i = 0; i < levels; i++)
+                        strcat(doc, "]");
+                strcat(doc, "}");
+                int r = mg_oci_add_annotations(doc, strlen(doc), "config.json", kv2, 2, &out, &olen, &err);
+                cr_assert_eq(r == 0, levels == 63, "%d levels: %d %s", levels + 1, r, r < 0 ? err.msg : "");
+                free(out);
+                out = NULL;
+        }
+        /* A syntax error anywhere is the error reported, not what the annotations look like. */
+        static const char *const late[] = { "{\"annotations\":[],\"a\":}", "{\"annotations\":1,\"annotations\":{},",
+                                            "{\"annotations\":{\"k\":\"v\"},\"a\":1}}" };
+        for (size_t i = 0; i < ELEMENTSOF(late); i++) {
+                cr_assert_lt(mg_oci_add_annotations(late[i], strlen(late[i]), "config.json", kv2, 2, &out, &olen, &err), 0);
+                cr_assert(strstr(err.msg, "not valid JSON"), "%s: %s", late[i], err.msg);
+        }
         /* What memgate is asked to add must be UTF-8 it can write. */
         const mg_kv_t bad[] = { { "k", "\xff" } };
         cr_assert_lt(mg_oci_add_annotations("{}", 2, "config.json", bad, 1, &out, &olen, &err), 0);
