@@ -10,7 +10,8 @@ One run reports, per start, on the same bundle (podman's 1 GiB JVM config) and t
     and /proc/meminfo, exits) and against a shell+jq hook doing two of the checks
     (tests/bench/hook-jq.sh); variants in rotation, median of N runs each;
   - `runc run` of a busybox container with and without memgate as a createRuntime hook, and
-    `memgate-runtime create` against `runc create`, and `exec` through each into a running
+    `memgate-runtime create` against `runc create` and against the floor of any runtime wrapper
+    (floor.c --wrap: reads config.json and /proc/meminfo, executes runc), and `exec` through each into a running
     container (needs root and runc; skipped loudly otherwise);
   - what each safety property costs: the floor, then memgate's watchdog (fork/wait), its seccomp
     filter, the atomic memgate.json with and without fsync, a syslog line, each with memgate's own
@@ -296,7 +297,7 @@ class Bench:
         runc = shutil.which("runc")
         ver = subprocess.run([runc, "--version"], stdout=subprocess.PIPE, text=True).stdout.split("\n")[0]
         pid = os.getpid()
-        ids = [f"mgb-{pid}-{k}" for k in ("run", "runh", "cr", "crm")]
+        ids = [f"mgb-{pid}-{k}" for k in ("run", "runh", "cr", "crm", "crf")]
         self.containers += ids
         variants = [
             ("runc run", None, None, [runc, "run", "--bundle", plain, ids[0]]),
@@ -304,6 +305,8 @@ class Bench:
             ("runc create", None, f"{runc} delete -f {ids[2]}", [runc, "create", "--bundle", plain, ids[2]]),
             ("memgate-runtime create", None, f"{runc} delete -f {ids[3]}",
              [self.runtime, f"--memgate-runtime={runc}", "create", "--bundle", plain, ids[3]]),
+            ("floor wrapper create", None, f"{runc} delete -f {ids[4]}",
+             [self.tool["floor"], "--wrap", runc, "create", "--bundle", plain, ids[4]]),
         ]
         broken = self.killed(None, variants[3][3])
         subprocess.run([runc, "delete", "-f", ids[3]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -319,7 +322,8 @@ class Bench:
         # milliseconds with the load; the CPU a start adds is the steadier figure.
         self.out("| variant | wall median | wall p90 | added | user+sys | added CPU | exit |")
         self.out("|---|---|---|---|---|---|---|")
-        base = {"runc run + memgate hook": "runc run", "memgate-runtime create": "runc create"}
+        base = {"runc run + memgate hook": "runc run", "memgate-runtime create": "runc create",
+                "floor wrapper create": "runc create"}
         for name, *_ in variants:
             r = res[name]
             added = added_cpu = ""
@@ -329,6 +333,11 @@ class Bench:
             bad = " (EVALUATION KILLED: figures invalid)" if broken and name == "memgate-runtime create" else ""
             self.out(f"| {name} | {self.med(r, 'wall'):.2f} ms | {self.p90(r):.2f} ms | {added} | "
                      f"{self.med(r, 'cpu'):.2f} ms | {added_cpu} | {self.statuses(r)}{bad} |")
+        self.out()
+        self.out("floor wrapper: any runtime wrapper's least, mg-bench-floor --wrap (reads the bundle's config.json "
+                 "and /proc/meminfo, executes runc); memgate-runtime above it: "
+                 f"{self.med(res['memgate-runtime create'], 'wall') - self.med(res['floor wrapper create'], 'wall'):+.2f} ms "
+                 f"wall, {self.med(res['memgate-runtime create'], 'cpu') - self.med(res['floor wrapper create'], 'cpu'):+.2f} ms CPU.")
         if ins:
             self.out()
             self.out(f"memgate-runtime's own part of a create (until it executes runc): {ins / 1e6:.2f} M instructions.")
