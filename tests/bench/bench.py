@@ -12,7 +12,8 @@ One run reports, per start, on the same bundle (podman's 1 GiB JVM config) and t
   - `runc run` of a busybox container with and without memgate as a createRuntime hook, and
     `memgate-runtime create` against `runc create` and against the floor of any runtime wrapper
     (floor.c --wrap: reads config.json and /proc/meminfo, executes runc), and `exec` through each into a running
-    container (needs root and runc; skipped loudly otherwise);
+    container (needs root and runc; skipped loudly otherwise); memgate-runtime create with /bin/true
+    as the runtime against /bin/true alone and the floor wrapper (its own cost, without runc's noise);
   - what each safety property costs: the floor, then memgate's watchdog (fork/wait), its seccomp
     filter, the atomic memgate.json with and without fsync, a syslog line, each with memgate's own
     code (tests/bench/props.c, bench_props.py), in one rotation with memgate hook;
@@ -441,6 +442,8 @@ class Bench:
             self.out("### What each safety property costs: SKIPPED (mg-bench-props is not built)")
             self.out()
             log("bench.py: SKIPPING the property table: build the mg-bench-props target")
+        wb, _ = self.bundle("wrap", JVM_CONFIG, pid)
+        bench_props.wrapper_own(self, wb, JVM_CONFIG)
         self.runc()
         if not a.no_scaling:
             self.scaling(pid)

@@ -8,7 +8,12 @@ and rename), its fsync, one syslog line. Each row says which row it adds to, so 
 price of that one property.
 
 runtime_exec(): `runc exec` into a running busybox container against the same through
-memgate-runtime (issue 12 item 4: the cheap host-budget check, no config parse)."""
+memgate-runtime (issue 12 item 4: the cheap host-budget check, no config parse).
+
+wrapper_own(): memgate-runtime create with /bin/true for the runtime, against /bin/true alone and
+the floor of any wrapper: what memgate-runtime adds to any runtime's create, without runc's own
+milliseconds of noise around it."""
+import shlex
 import os
 import socket
 import subprocess
@@ -122,3 +127,35 @@ def runtime_exec(b, runc, spec, write_spec):
               f"{added_cpu} | {b.statuses(r)} |")
     b.out()
     subprocess.run([runc, "delete", "-f", cid], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def wrapper_own(b, bundle, config):
+    """bundle: a bundle directory of its own holding config (restored after each run, untimed)."""
+    a = b.a
+    args = ["create", "--bundle", bundle, "mgb-wrap"]
+    restore = f"cp {shlex.quote(config)} {shlex.quote(os.path.join(bundle, 'config.json'))}"
+    variants = [
+        ("/bin/true (the runtime)", None, None, ["/bin/true"] + args),
+        ("floor wrapper", None, None, [b.tool["floor"], "--wrap", "/bin/true"] + args),
+        ("memgate-runtime", None, restore, [b.runtime, "--memgate-runtime=/bin/true"] + args),
+    ]
+    log(f"wrapper: {len(variants)} variants in rotation, {a.runs} runs each")
+    res = b.rotate(variants, a.runs)
+    b.out(f"### memgate-runtime create's own cost: the runtime is /bin/true ({a.runs} runs each, in rotation)")
+    b.out()
+    b.out("| variant | wall median | wall p90 | added to the runtime | above the floor wrapper | user+sys | page faults | exit |")
+    b.out("|---|---|---|---|---|---|---|---|")
+    base, floor = b.med(res[variants[0][0]], "wall"), b.med(res["floor wrapper"], "wall")
+    for name, *_ in variants:
+        r = res[name]
+        w = b.med(r, "wall")
+        added = "" if name == variants[0][0] else f"{w - base:+.2f} ms"
+        above = f"{w - floor:+.2f} ms" if name == "memgate-runtime" else ""
+        b.out(f"| {name} | {w:.2f} ms | {b.p90(r):.2f} ms | {added} | {above} | {b.med(r, 'cpu'):.2f} ms | "
+              f"{b.med(r, 'faults'):.0f} | {b.statuses(r)} |")
+    b.out()
+    b.out("floor wrapper: mg-bench-floor --wrap reads the bundle's config.json and /proc/meminfo and executes the "
+          "runtime, the least any wrapper pays (its exec, its C library's start). memgate-runtime: its exec, the "
+          "confined evaluation, memgate.json and the annotated config.json written atomically, then the exec of the "
+          "runtime; config.json is put back after each run (untimed), so every run annotates the original.")
+    b.out()
