@@ -9,6 +9,7 @@
  * instructions memgate-runtime spent on podman's config before it executed runc (issue 14). Now
  * it is one validating scan (mg_json_validate) and a walk over the top level and the
  * annotations, whose keys are decoded the way Go decodes them to find the ones that count. */
+#define _GNU_SOURCE /* memrchr */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -40,7 +41,7 @@ static const char *string_end(const char *p, const char *end) {
         for (p++;; p += 2) {
                 while (p < end && !(stops[(unsigned char)*p] & 1))
                         p++;
-                if (p >= end)
+                if (p >= end || end - p < 2)
                         return end;
                 if (*p == '"')
                         return p + 1;
@@ -202,7 +203,9 @@ static int after_member(walk_t *w, const char *p, const char **ret, bool *ret_cl
         p = skip_ws(w, p);
         char c = at(w, p);
         if (c == ',') {
-                if (++w->values > MG_JSON_MAX_VALUES)
+                /* Counted in the vouching pass only, and only where value_after did not count
+                 * it already (edit_annotations walks a value it vouched for whole). */
+                if (w->vouch && ++w->values > MG_JSON_MAX_VALUES)
                         return UNVOUCHED;
                 *ret = skip_ws(w, p + 1), *ret_close = false;
                 return 0;
@@ -317,9 +320,12 @@ static const char *type_at(char c) {
         }
 }
 
-/* The layout of a new object's members, one level inside lay. */
+/* The layout of a new object's members, one level inside lay: lay and its last line's indent
+ * again ("\r\n  " gives "\r\n    "). */
 static layout_t indent_in(layout_t lay, char *buf, size_t n) {
-        snprintf(buf, n, "%.*s%.*s", (int)lay.n, lay.s, lay.n ? (int)lay.n - 1 : 0, lay.s + 1);
+        const char *nl = lay.n ? memrchr(lay.s, '\n', lay.n) : NULL;
+        size_t unit = nl ? (size_t)(lay.s + lay.n - (nl + 1)) : 0;
+        snprintf(buf, n, "%.*s%.*s", (int)lay.n, lay.s, (int)unit, nl ? nl + 1 : "");
         return (layout_t){ buf, strlen(buf) };
 }
 
@@ -368,7 +374,9 @@ static int edit_document(walk_t *w, const char *text, mg_error_t *err) {
                 if ((r = after_member(w, next, &p, &close)) < 0)
                         return r;
         }
-        /* yajl lets a cut token follow the document ({}"), Go's decoder (runc) does not. */
+        /* yajl lets a cut token follow the document ({}"). runc's json.Decoder stops reading after
+         * the first value and would run it; memgate does not guess where such a text ends, and
+         * leaves it unannotated. */
         if (skip_ws(w, p + 1) != w->end)
                 return w->vouch ? UNVOUCHED : mg_error_set(err, -EINVAL, "has bytes after the end of the document");
         if (!found) {

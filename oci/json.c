@@ -225,7 +225,10 @@ int mg_json_precheck(const char *buf, size_t len, const char *name, mg_error_t *
                 return mg_error_set(err, -EINVAL, "%s: no document", name);
         if (memchr(buf, '\0', len))
                 return mg_error_set(err, -EBADMSG, "%s: contains a NUL byte", name);
-        if (strspn(buf, " \t\r\n") == len)
+        size_t i = 0; /* buf need not end in a NUL: no strspn */
+        while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
+                i++;
+        if (i == len)
                 return mg_error_set(err, -ENODATA, "%s: empty document", name);
         return 0;
 }

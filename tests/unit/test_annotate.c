@@ -6,6 +6,8 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "annotate_check.h"
 #include "memgate/oci/annotate.h"
@@ -61,6 +63,8 @@ Test(annotate, indented_documents_get_members_on_lines_of_their_own) {
         expect("{\n\t\"annotations\": {\n\t\t\"a\": \"b\"\n\t}\n}",
                "{\n\t\"annotations\": {\n\t\t\"a\": \"b\",\n\t\t\"io.memgate.verdict\": \"refuse\",\n"
                "\t\t\"io.memgate.findings\": \"offheap-margin\"\n\t}\n}");
+        expect("{\r\n  \"a\": 1\r\n}", "{\r\n  \"a\": 1,\r\n  \"annotations\": {\r\n    \"io.memgate.verdict\": \"refuse\",\r\n"
+                                       "    \"io.memgate.findings\": \"offheap-margin\"\r\n  }\r\n}");
         expect("{\n    \"annotations\": null\n}",
                "{\n    \"annotations\": {\n        \"io.memgate.verdict\": \"refuse\",\n"
                "        \"io.memgate.findings\": \"offheap-margin\"\n    }\n}");
@@ -116,6 +120,26 @@ Test(annotate, texts_beyond_the_one_pass_subset_are_validated_then_walked) {
                                            "\"io.memgate.findings\":\"offheap-margin\"}\f}");
         expect("{\"\xe2\x82\xac\":1,\"annotations\":{\"io.memgate.verdict\":\"\xe2\x82\xac\"}}",
                "{\"\xe2\x82\xac\":1,\"annotations\":{\"io.memgate.verdict\":\"refuse\",\"io.memgate.findings\":\"offheap-margin\"}}");
+}
+
+/* buf need not end in a NUL: an all-white-space text read to its last byte and no further. */
+Test(annotate, reads_no_byte_past_the_text) {
+        long pg = sysconf(_SC_PAGESIZE);
+        char *m = mmap(NULL, 2 * (size_t)pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        cr_assert_neq(m, MAP_FAILED);
+        cr_assert_eq(mprotect(m + pg, (size_t)pg, PROT_NONE), 0);
+        static const char *const texts[] = { "   ", "\n", "{\"a\":\"\\", "{\"a\":\"\\u00", "{\"a\":1}\"", "{}" };
+        for (size_t i = 0; i < ELEMENTSOF(texts); i++) {
+                size_t l = strlen(texts[i]);
+                char *t = m + pg - l, *out = NULL;
+                memcpy(t, texts[i], l);
+                size_t olen;
+                mg_error_t err = {};
+                int r = mg_oci_add_annotations(t, l, "config.json", kv2, 2, &out, &olen, &err);
+                cr_assert_eq(r == 0, i == ELEMENTSOF(texts) - 1, "%s: %d %s", texts[i], r, err.msg);
+                free(out);
+        }
+        munmap(m, 2 * (size_t)pg);
 }
 
 Test(annotate, refusals) {
