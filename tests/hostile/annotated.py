@@ -8,10 +8,13 @@ import json
 def annotated_from(config, out):
     """Whether out is config with only its annotations changed: the same JSON document once every
     key Go would match to "annotations" is dropped from both. Bytes that are not UTF-8 pass through
-    memgate unchanged, so both are decoded with surrogateescape to compare them as they are."""
+    memgate unchanged, so both are decoded with surrogateescape to compare them as they are; yajl
+    (memgate's parser) also takes \v and \f for white space, which Python's json does not: a raw one
+    in a text yajl accepted can only be white space (inside a string it is an error), so it is read
+    as a space."""
     def doc(b):
         try:
-            d = json.loads(b.decode("utf-8", "surrogateescape"))
+            d = json.loads(b.replace(b"\x0b", b" ").replace(b"\x0c", b" ").decode("utf-8", "surrogateescape"))
         except ValueError:
             return None
         if not isinstance(d, dict):
