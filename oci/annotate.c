@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Adding memgate's annotations to a config document by editing its text: the top-level
- * "annotations" object gets the new members before its closing brace, values of keys it already
- * has are replaced where they stand, and every other byte stays as it was. So runc reads the
+ * "annotations" object gets the new members after its last one, values of keys it already has
+ * are replaced where they stand, and every other byte stays as it was. So runc reads the
  * document it would have read without memgate, plus the annotations: key order, duplicate keys,
  * numbers as written, strings byte for byte (even ones Go will read as U+FFFD), the layout.
  *
  * Before, the document was parsed into a yajl tree and generated again: 2.7 M of the 3.7 M
  * instructions memgate-runtime spent on podman's config before it executed runc (issue 14). Now
- * it is one validating scan (mg_json_validate) and a walk over the top level and the
- * annotations, whose keys are decoded the way Go decodes them to find the ones that count. */
+ * it is one walk over the top level and the annotations that vouches for every value as it goes
+ * (json_skip.c's subset), and only for a text outside that subset a validation by yajl
+ * (mg_json_validate) and the same walk again; keys are decoded the way Go decodes them to find
+ * the ones that count. */
 #define _GNU_SOURCE /* memrchr */
 #include <errno.h>
 #include <stdbool.h>
@@ -22,8 +24,8 @@
 #include "json.h"
 #include "json_skip.h"
 
-/* The walk runs on a document mg_json_validate accepted, so the grammar holds; only where each
- * token ends is needed. White space is what yajl takes for it. */
+/* The second walk runs on a document mg_json_validate accepted, so the grammar holds; only where
+ * each token ends is needed. White space is what yajl takes for it. */
 static const char *ws(const char *p, const char *end) {
         while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\v' || *p == '\f'))
                 p++;
