@@ -10,7 +10,6 @@
 #include <yajl/yajl_parse.h>
 
 #include "json.h"
-#include "json_skip.h"
 #include "memgate/oci/parse.h"
 #include "memgate/util/escape.h"
 #include "memgate/util/number.h"
@@ -306,26 +305,13 @@ static int yajl_accepts(mg_json_alloc_t *alloc, yajl_handle *h, const char *text
         return -EBADMSG;
 }
 
-static const char *skip_ws(const char *s, const char *end) {
-        while (s < end && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
-                s++;
-        return s;
-}
-
 int mg_json_validate(const char *buf, size_t len, const char *name, mg_error_t *err) {
         _cleanup_free_ char *copy = NULL;
         size_t tlen;
         int r;
 
-        if ((r = mg_json_precheck(buf, len, name, err)) < 0)
-                return r;
-        /* A document in json_skip.c's subset, as nearly every config is, takes one scan. */
-        const char *end = buf + len, *s = skip_ws(buf, end), *stop;
-        mg_json_span_t sp;
-        if (s < end && (*s == '{' || *s == '[') && mg_json_skip_container(s, end, MG_JSON_MAX_DEPTH, &sp, &stop) == 0 &&
-            sp.values <= MG_JSON_MAX_VALUES && skip_ws(sp.end, end) == end)
-                return 0;
-        if ((r = mg_json_check_limits(buf, len, name, NULL, err)) < 0 ||
+        if ((r = mg_json_precheck(buf, len, name, err)) < 0 ||
+            (r = mg_json_check_limits(buf, len, name, NULL, err)) < 0 ||
             (r = mg_json_memory_probe(mg_json_stream_probe_size(len), name, err)) < 0 ||
             (r = mg_json_sanitize(buf, len, name, &copy, &tlen, err)) < 0)
                 return r;
