@@ -176,6 +176,10 @@ typedef struct walk {
 
 #define UNVOUCHED (-EAGAIN)
 
+/* A refusal: in the vouching pass only UNVOUCHED, since a syntax error further on must be the
+ * error reported and the second pass decides. */
+#define REFUSE(w, err, ...) ((w)->vouch ? UNVOUCHED : mg_error_set(err, -EINVAL, __VA_ARGS__))
+
 static char at(const walk_t *w, const char *p) {
         return p < w->end ? *p : '\0';
 }
@@ -334,8 +338,7 @@ static layout_t indent_in(layout_t lay, char *buf, size_t n) {
 /* The walk over the top level: at most one key that Go matches to "annotations" (runc merges
  * repeats, so with two there is no single place where a replaced value would surely win: such
  * a document is refused rather than guessed at), an object or null, or a new member after the
- * last one. In the vouching pass every refusal is UNVOUCHED: a syntax error further on must be
- * the one reported, so the second pass decides. */
+ * last one. Refusals go through REFUSE. */
 static int edit_document(walk_t *w, const char *text, mg_error_t *err) {
         const char *p = skip_ws(w, text), *open = p, *last = p + 1, *found = NULL;
         char inner[130];
@@ -343,7 +346,7 @@ static int edit_document(walk_t *w, const char *text, mg_error_t *err) {
         int r;
 
         if (at(w, p) != '{')
-                return w->vouch ? UNVOUCHED : mg_error_set(err, -EINVAL, "must be a JSON object, got %s", type_at(*p));
+                return REFUSE(w, err, "must be a JSON object, got %s", type_at(at(w, p)));
         w->values++;
         p = skip_ws(w, p + 1);
         layout_t lay = layout_before(open, p);
@@ -354,10 +357,8 @@ static int edit_document(walk_t *w, const char *text, mg_error_t *err) {
                 if ((r = member(w, p, 2, &kl, &v, &next)) < 0)
                         return r;
                 if (kl >= 0 && mg_json_key_match_n(w->key, (size_t)kl, "annotations")) {
-                        if (found && w->vouch)
-                                return UNVOUCHED;
                         if (found)
-                                return mg_error_set(err, -EINVAL, "\"annotations\" appears more than once");
+                                return REFUSE(w, err, "\"annotations\" appears more than once");
                         found = v;
                         if (*v == '{') {
                                 if ((r = edit_annotations(w, v)) < 0)
@@ -366,11 +367,8 @@ static int edit_document(walk_t *w, const char *text, mg_error_t *err) {
                                 copy_to(w, v);
                                 new_object(w, indent_in(lay, inner, sizeof(inner)), lay);
                                 w->copied = next;
-                        } else if (w->vouch)
-                                return UNVOUCHED;
-                        else
-                                return mg_error_set(err, -EINVAL, "\"annotations\" must be an object, got %s",
-                                                    type_at(*v));
+                        } else
+                                return REFUSE(w, err, "\"annotations\" must be an object, got %s", type_at(*v));
                 }
                 last = next;
                 if ((r = after_member(w, next, &p, &close)) < 0)
@@ -380,7 +378,7 @@ static int edit_document(walk_t *w, const char *text, mg_error_t *err) {
          * the first value and would run it; memgate does not guess where such a text ends, and
          * leaves it unannotated. */
         if (skip_ws(w, p + 1) != w->end)
-                return w->vouch ? UNVOUCHED : mg_error_set(err, -EINVAL, "has bytes after the end of the document");
+                return REFUSE(w, err, "has bytes after the end of the document");
         if (!found) {
                 copy_to(w, last);
                 if (!empty)
