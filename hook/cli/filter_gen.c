@@ -154,7 +154,15 @@ int main(int argc, char *argv[]) {
         scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
         if (!ctx)
                 return fail("seccomp_init", ENOMEM);
-        int r = build(ctx);
+        /* A binary tree on the syscall number, not a list. When a filter is loaded, the kernel
+         * runs it for every syscall number of both ABIs to find the ones it allows whatever their
+         * arguments (seccomp_cache_prepare, since 5.11): with a list each run walks it to its end,
+         * about 80 instructions for each of ~460 numbers. Measured on this project's VM (a child
+         * loading the filter 300 times): 183-197 us per load as a list, 102-120 us as a tree. */
+        int r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+        if (r < 0)
+                return fail("seccomp_attr_set(SCMP_FLTATR_CTL_OPTIMIZE)", r);
+        r = build(ctx);
         if (r < 0)
                 return fail("building the rules", r);
         /* The raw program, as seccomp_load would hand it to the kernel. */
