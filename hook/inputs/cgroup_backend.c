@@ -104,7 +104,9 @@ static int sysfs_open(const mg_roots_t *roots, const char *controller, mg_cg_hie
         if (version == 0 || fd < 0)
                 return mg_error_set(err, -ENOENT, "no %s cgroup hierarchy under %s", controller, base);
 
-        *ret = (mg_cg_hier_t){ .backend = &mg_cg_backend_sysfs, .version = version, .fd = TAKE_FD(fd) };
+        struct statfs sfs;
+        bool kernel = fstatfs(fd, &sfs) == 0 && (sfs.f_type == CGROUP_SUPER_MAGIC || sfs.f_type == CGROUP2_SUPER_MAGIC);
+        *ret = (mg_cg_hier_t){ .backend = &mg_cg_backend_sysfs, .version = version, .fd = TAKE_FD(fd), .kernel = kernel };
         snprintf(ret->controller, sizeof(ret->controller), "%s", controller);
         snprintf(ret->mount, sizeof(ret->mount), "%s%s%s", base, *sub ? "/" : "", sub);
         return 0;
@@ -117,7 +119,9 @@ static int sysfs_read(const mg_cg_hier_t *h, const char *path, int cgfd, const c
         int r;
 
         mg_step("reading %s%s/%s", h->mount, strcmp(path, "/") == 0 ? "" : path, file);
-        r = mg_read_file_at(cgfd, file, 64 * 1024, true, &text, &len, err);
+        /* Only the first line is used, and a control file's first read holds it whole. */
+        r = h->kernel ? mg_read_kernel_file_at(cgfd, file, 64 * 1024, MG_READ_ONE_RECORD, &text, &len, err)
+                      : mg_read_file_at(cgfd, file, 64 * 1024, true, &text, &len, err);
         if (r < 0) {
                 mg_error_prefix(err, "%s%s/%s", h->mount, strcmp(path, "/") == 0 ? "" : path, file);
                 return r;
@@ -198,7 +202,7 @@ static int libcgroup_open(const mg_roots_t *roots, const char *controller, mg_cg
                 return r;
         }
 
-        *ret = (mg_cg_hier_t){ .backend = &mg_cg_backend_libcgroup, .version = version, .fd = TAKE_FD(fd) };
+        *ret = (mg_cg_hier_t){ .backend = &mg_cg_backend_libcgroup, .version = version, .fd = TAKE_FD(fd), .kernel = true };
         snprintf(ret->controller, sizeof(ret->controller), "%s", controller);
         snprintf(ret->mount, sizeof(ret->mount), "%s", mnt);
         free(mnt);

@@ -6,6 +6,7 @@
 #ifndef MEMGATE_CGROUP_BACKEND_H
 #define MEMGATE_CGROUP_BACKEND_H
 
+#include <stdbool.h>
 #include "memgate/inputs/host.h"
 #include "memgate/util/error.h"
 
@@ -16,6 +17,7 @@ typedef struct mg_cg_hier {
         const struct mg_cg_backend *backend;
         int version;           /* 1 or 2 */
         int fd;                /* O_PATH directory fd of the hierarchy root, -1 when closed */
+        bool kernel;           /* fd is on a cgroup filesystem (fstatfs), not a --sysfs tree on disk */
         char controller[16];   /* "memory", "cpuset" */
         char mount[256];       /* for messages */
 } mg_cg_hier_t;

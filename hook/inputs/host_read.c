@@ -36,7 +36,7 @@ static int read_osrelease(const pf_root_t *proc, bool live, mg_host_t *h, mg_err
                 u.release[sizeof(u.release) - 1] = '\0';
                 buf = u.release;
         } else {
-                int r = pf_read(proc, "sys/kernel/osrelease", &file, err);
+                int r = pf_read_one(proc, "sys/kernel/osrelease", &file, err);
                 if (pf_is_absent(r))
                         return 0; /* kernel unknown: kmajor/kminor stay 0 */
                 if (r < 0)
@@ -67,7 +67,7 @@ static int read_sysctl(const pf_root_t *proc, const char *leaf, uint64_t max, ui
         char rel[64];
         snprintf(rel, sizeof(rel), "sys/vm/%s", leaf);
         _cleanup_free_ char *buf = NULL;
-        int r = pf_read(proc, rel, &buf, err);
+        int r = pf_read_one(proc, rel, &buf, err);
         if (pf_is_absent(r)) {
                 *ret_have = false;
                 return 0;
@@ -209,7 +209,7 @@ static int read_nodes(const pf_root_t *sys, mg_host_t *h, mg_error_t *err) {
         _cleanup_free_ char *online = NULL;
         mg_error_t e = { 0 };
 
-        int r = pf_read(sys, "devices/system/node/online", &online, &e);
+        int r = pf_read_one(sys, "devices/system/node/online", &online, &e);
         if (pf_is_absent(r)) {
                 scan_node_dirs(sys, &ids);
         } else if (r < 0) {
@@ -232,7 +232,7 @@ static int read_nodes(const pf_root_t *sys, mg_host_t *h, mg_error_t *err) {
                 char rel[64], name[sizeof(sys->name) + 64];
                 _cleanup_free_ char *buf = NULL;
                 snprintf(rel, sizeof(rel), "devices/system/node/node%d/meminfo", id);
-                r = pf_read(sys, rel, &buf, &e);
+                r = pf_read_one(sys, rel, &buf, &e);
                 if (pf_is_absent(r))
                         continue; /* listed online but no file: nothing to say about it */
                 if (r < 0) {
@@ -263,7 +263,7 @@ int mg_host_read(const mg_roots_t *roots, mg_host_t *ret, mg_error_t *err) {
         long ps = sysconf(_SC_PAGESIZE);
         h.page_kb = ps >= 1024 ? (uint64_t)ps / 1024 : 4;
 
-        r = pf_read(&proc, "meminfo", &buf, err);
+        r = pf_read_one(&proc, "meminfo", &buf, err);
         if (r < 0)
                 goto fail;
         char name[sizeof(proc.name) + 16];

@@ -7,7 +7,9 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "memgate/inputs/nodemask.h"
@@ -20,13 +22,22 @@ bool pf_is_absent(int r) {
         return r == -ENOENT || r == -EACCES || r == -EPERM || r == -ENOTDIR;
 }
 
-int pf_read(const pf_root_t *root, const char *rel, char **ret_buf, mg_error_t *err) {
+static int root_read(const pf_root_t *root, const char *rel, unsigned flags, char **ret_buf, mg_error_t *err) {
         mg_error_t e = { 0 };
         mg_step("reading %s/%s", root->name, rel);
-        int r = mg_read_file_at(root->fd, rel, MG_CAP_PROC, true, ret_buf, NULL, &e);
-        if (r < 0) /* mg_read_file_at's message starts with rel: make it "<root>/<rel>: ..." */
+        int r = root->kernel ? mg_read_kernel_file_at(root->fd, rel, MG_CAP_PROC, flags, ret_buf, NULL, &e)
+                             : mg_read_file_at(root->fd, rel, MG_CAP_PROC, true, ret_buf, NULL, &e);
+        if (r < 0) /* the reader's message starts with rel: make it "<root>/<rel>: ..." */
                 return mg_error_set(err, r, "%s/%s", root->name, e.msg);
         return 0;
+}
+
+int pf_read(const pf_root_t *root, const char *rel, char **ret_buf, mg_error_t *err) {
+        return root_read(root, rel, 0, ret_buf, err);
+}
+
+int pf_read_one(const pf_root_t *root, const char *rel, char **ret_buf, mg_error_t *err) {
+        return root_read(root, rel, MG_READ_ONE_RECORD, ret_buf, err);
 }
 
 bool pf_next_line(const char **p, const char **ret_line, size_t *ret_len) {
@@ -101,6 +112,10 @@ int pf_root_open(const char *path, const char *def, pf_root_t *ret, mg_error_t *
         ret->fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (ret->fd < 0)
                 return mg_error_set(err, -errno, "%s: %s", p, strerror(errno));
+        /* A --procfs/--sysfs tree on disk may hold anything (its files are looked at before they
+         * are opened); the kernel's own /proc and /sys hold no FIFO or device. */
+        struct statfs sfs;
+        ret->kernel = fstatfs(ret->fd, &sfs) == 0 && (sfs.f_type == PROC_SUPER_MAGIC || sfs.f_type == SYSFS_MAGIC);
         return 0;
 }
 

@@ -11,6 +11,7 @@
 /* A root tree (--procfs or --sysfs): an O_PATH directory fd and the name used in messages. */
 typedef struct pf_root {
         int fd;
+        bool kernel; /* on procfs or sysfs (fstatfs): read with mg_read_kernel_file_at */
         char name[512];
 } pf_root_t;
 
@@ -21,6 +22,9 @@ int pf_root_open(const char *path, const char *def, pf_root_t *ret, mg_error_t *
  * unreadable file gives -ENOENT/-EACCES/-EPERM with the message set; callers of optional files
  * treat those as absent. Messages name the file as "<root>/<rel>". */
 int pf_read(const pf_root_t *root, const char *rel, char **ret_buf, mg_error_t *err);
+/* The same for a file the kernel prints as one record (a sysctl, meminfo, a sysfs attribute: see
+ * MG_READ_ONE_RECORD), which on the live kernel is read without the read to EOF. */
+int pf_read_one(const pf_root_t *root, const char *rel, char **ret_buf, mg_error_t *err);
 bool pf_is_absent(int r);
 
 /* Line iteration over a NUL-terminated text: returns false at the end. */

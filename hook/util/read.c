@@ -2,7 +2,8 @@
 /* The one bounded reader. Nothing it is handed can make it wait: a path is looked at before it is
  * opened and only a regular file is opened (open(2) of a FIFO without a writer blocks forever, and
  * opening a device can act: a tape rewinds, a watchdog arms); the open itself is O_NONBLOCK, so a
- * file swapped for a FIFO between the look and the open still cannot block it. An fd that is a
+ * file swapped for a FIFO between the look and the open still cannot block it. Files of the
+ * kernel's own filesystems, which hold neither, skip the look (mg_read_kernel_file_at). An fd that is a
  * pipe by design (stdin) is read either against a deadline (mg_read_fd_until, in a process that
  * may poll) or under a watchdog that kills the reader (the confined child, cli/sandbox.c). */
 #define _GNU_SOURCE
@@ -58,8 +59,8 @@ int mg_fd_wait_readable(int fd, uint64_t deadline, const char *name, mg_error_t 
 
 /* The read loop behind mg_read_fd_until and mg_read_file_at; st is the fd's (or NULL when fstat
  * failed), for the first buffer's size. */
-static int read_sized(int fd, const struct stat *st, const char *name, size_t cap, uint64_t deadline, char **ret_buf,
-                      size_t *ret_len, mg_error_t *err) {
+static int read_sized(int fd, const struct stat *st, const char *name, size_t cap, uint64_t deadline, bool one_record,
+                      char **ret_buf, size_t *ret_len, mg_error_t *err) {
         size_t size = 4096, len = 0;
         int r;
 
@@ -105,6 +106,8 @@ static int read_sized(int fd, const struct stat *st, const char *name, size_t ca
                 if (n == 0)
                         break;
                 len += (size_t)n;
+                if (one_record && len < size)
+                        break; /* the whole record fitted: the read to EOF would return 0 */
         }
         if (len > cap)
                 return mg_error_set(err, -EFBIG, "%s: larger than the %zu byte limit", name, cap);
@@ -120,7 +123,7 @@ static int read_sized(int fd, const struct stat *st, const char *name, size_t ca
 int mg_read_fd_until(int fd, const char *name, size_t cap, uint64_t deadline, char **ret_buf, size_t *ret_len,
                      mg_error_t *err) {
         struct stat st;
-        return read_sized(fd, fstat(fd, &st) == 0 ? &st : NULL, name, cap, deadline, ret_buf, ret_len, err);
+        return read_sized(fd, fstat(fd, &st) == 0 ? &st : NULL, name, cap, deadline, false, ret_buf, ret_len, err);
 }
 
 int mg_read_fd(int fd, const char *name, size_t cap, char **ret_buf, size_t *ret_len, mg_error_t *err) {
@@ -176,5 +179,22 @@ int mg_read_file_at(int dirfd, const char *path, size_t cap, bool nofollow, char
         if (fd < 0)
                 return fd;
         /* The open's fstat sizes the buffer: no second one (14 files per start). */
-        return read_sized(fd, &st, path, cap, MG_DEADLINE_NONE, ret_buf, ret_len, err);
+        return read_sized(fd, &st, path, cap, MG_DEADLINE_NONE, false, ret_buf, ret_len, err);
+}
+
+int mg_read_kernel_file_at(int dirfd, const char *path, size_t cap, unsigned flags, char **ret_buf, size_t *ret_len,
+                           mg_error_t *err) {
+        struct stat st;
+        /* No look first: the caller vouches that dirfd is on procfs, sysfs or a cgroup
+         * filesystem, which hold no FIFO or device whose open could wait or act. */
+        _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+        if (fd < 0)
+                return mg_error_set(err, -errno, "%s: %s", path,
+                                    errno == ELOOP ? "is a symbolic link, not followed" : strerror(errno));
+        if (fstat(fd, &st) < 0)
+                return mg_error_set(err, -errno, "%s: %s", path, strerror(errno));
+        if (!S_ISREG(st.st_mode))
+                return not_regular(err, path, st.st_mode);
+        return read_sized(fd, &st, path, cap, MG_DEADLINE_NONE, (flags & MG_READ_ONE_RECORD) != 0, ret_buf, ret_len,
+                          err);
 }

@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "memgate/util/buf.h"
 #include "memgate/util/cleanup.h"
@@ -79,6 +81,68 @@ Test(util, read_proc_file_with_zero_size) {
         cr_assert_gt(len, 100, "st_size is 0 for /proc, the reader must loop to EOF");
         cr_assert_not_null(strstr(buf, "VmRSS"));
         free(buf);
+}
+
+/* A single-record file read without the read to EOF holds what the full read holds. */
+Test(util, read_kernel_file_one_record_is_whole) {
+        const char *files[] = {"/proc/sys/vm/min_free_kbytes", "/proc/sys/vm/overcommit_memory", "/proc/self/cgroup",
+                               "/proc/sys/kernel/osrelease", "/sys/devices/system/node/online"};
+        for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+                if (access(files[i], R_OK) != 0)
+                        continue;
+                _cleanup_free_ char *a = NULL, *b = NULL;
+                size_t alen = 0, blen = 0;
+                mg_error_t err = {0};
+                cr_assert_eq(mg_read_file_at(AT_FDCWD, files[i], MG_CAP_PROC, true, &a, &alen, &err), 0, "%s", err.msg);
+                cr_assert_eq(mg_read_kernel_file_at(AT_FDCWD, files[i], MG_CAP_PROC, MG_READ_ONE_RECORD, &b, &blen, &err),
+                             0, "%s", err.msg);
+                cr_assert(alen > 0 && blen == alen && memcmp(a, b, alen) == 0, "%s: \"%s\" read one record against \"%s\"",
+                          files[i], b, a);
+        }
+        /* meminfo's numbers move between two reads; its lines do not. */
+        _cleanup_free_ char *m = NULL;
+        size_t mlen = 0;
+        mg_error_t err = {0};
+        cr_assert_eq(mg_read_kernel_file_at(AT_FDCWD, "/proc/meminfo", MG_CAP_PROC, MG_READ_ONE_RECORD, &m, &mlen, &err),
+                     0, "%s", err.msg);
+        cr_assert(mlen > 0 && m[mlen - 1] == '\n' && strstr(m, "MemAvailable:") && strstr(m, "CommitLimit:"),
+                  "meminfo read as one record is cut short:\n%s", m);
+}
+
+/* Without MG_READ_ONE_RECORD a seq_file of many records is read to its end. */
+Test(util, read_kernel_file_many_records_to_eof) {
+        _cleanup_free_ char *z = NULL;
+        size_t zlen = 0;
+        mg_error_t err = {0};
+        if (access("/proc/zoneinfo", R_OK) != 0)
+                cr_skip_test("no /proc/zoneinfo here");
+        cr_assert_eq(mg_read_kernel_file_at(AT_FDCWD, "/proc/zoneinfo", MG_CAP_PROC, 0, &z, &zlen, &err), 0, "%s",
+                     err.msg);
+        FILE *f = fopen("/proc/zoneinfo", "re");
+        cr_assert_not_null(f);
+        char line[4096];
+        size_t zones = 0, seen = 0;
+        while (fgets(line, sizeof(line), f))
+                zones += strncmp(line, "Node ", 5) == 0;
+        fclose(f);
+        for (const char *p = z; (p = strstr(p, "Node ")); p++)
+                seen += p == z || p[-1] == '\n';
+        cr_assert(zones > 0 && seen == zones, "%zu of %zu zones read", seen, zones);
+}
+
+/* No look before the open, but the opened file must still be a regular file, never followed. */
+Test(util, read_kernel_file_refuses_what_is_not_a_file) {
+        _cleanup_free_ char *buf = NULL;
+        mg_error_t err = {0};
+        cr_assert_eq(mg_read_kernel_file_at(AT_FDCWD, "/proc/self", MG_CAP_PROC, 0, &buf, NULL, &err), -ELOOP);
+        cr_assert(strstr(err.msg, "symbolic link"), "%s", err.msg);
+        err = (mg_error_t){0};
+        cr_assert_eq(mg_read_kernel_file_at(AT_FDCWD, "/proc/sys/vm", MG_CAP_PROC, 0, &buf, NULL, &err), -EISDIR,
+                     "%s", err.msg);
+        err = (mg_error_t){0};
+        cr_assert_eq(mg_read_kernel_file_at(AT_FDCWD, "/proc/sys/vm/no-such-sysctl", MG_CAP_PROC, 0, &buf, NULL, &err),
+                     -ENOENT);
+        cr_assert_null(buf);
 }
 
 Test(util, read_nofollow_refuses_symlink) {

@@ -24,6 +24,17 @@
  * opened (-EINVAL, -EISDIR), and the open is O_NONBLOCK. */
 int mg_read_file_at(int dirfd, const char *path, size_t cap, bool nofollow, char **ret_buf, size_t *ret_len,
                     mg_error_t *err);
+/* mg_read_file_at for a file of the kernel's own filesystems, always with O_NOFOLLOW: the caller
+ * vouches that dirfd is a directory on procfs, sysfs or a cgroup filesystem (fstatfs said so),
+ * where no FIFO or device can sit, so the file is opened without the look first (one system call
+ * and one path walk less; the opened fd must still be a regular file). With MG_READ_ONE_RECORD
+ * a read shorter than asked for ends the file: right for a file the kernel prints as one record
+ * (a sysctl, a cgroup control file, a sysfs attribute, a single_open seq_file such as meminfo),
+ * which hands its whole text to the first read large enough; wrong for a seq_file of many
+ * records (zoneinfo, buddyinfo), where a short read may only mean the next record did not fit. */
+#define MG_READ_ONE_RECORD 1u
+int mg_read_kernel_file_at(int dirfd, const char *path, size_t cap, unsigned flags, char **ret_buf, size_t *ret_len,
+                           mg_error_t *err);
 /* The open behind it, for readers of their own (util/lines.h): an O_RDONLY|O_NONBLOCK fd of a
  * regular file, or a negative errno with err naming the file as name (path when NULL). */
 int mg_open_regular_at(int dirfd, const char *path, const char *name, bool nofollow, mg_error_t *err);
