@@ -53,11 +53,21 @@ int mg_failure_wrapper_log(bool fail_closed, const mg_error_t *err) {
 }
 
 mg_site_t mg_failure_site(const mg_eval_opts_t *o) {
-        mg_conf_t conf;
-        mg_error_t cerr = {0};
-        if (mg_eval_conf(o, &conf, &cerr) < 0)
-                return (mg_site_t){.fail_closed = o->fail_closed, .deadline_ms = MG_DEADLINE_DEFAULT_MS};
-        return (mg_site_t){.fail_closed = conf.fail_closed, .deadline_ms = conf.deadline_ms};
+        mg_site_t s = {0};
+        s.conf_r = mg_eval_conf(o, &s.conf, &s.conf_err);
+        s.fail_closed = s.conf_r < 0 ? o->fail_closed : s.conf.fail_closed;
+        s.deadline_ms = s.conf_r < 0 ? MG_DEADLINE_DEFAULT_MS : s.conf.deadline_ms;
+        return s;
+}
+
+int mg_site_conf(const mg_site_t *site, mg_conf_t *ret, mg_error_t *err) {
+        if (site->conf_r < 0) {
+                if (err)
+                        *err = site->conf_err;
+                return site->conf_r;
+        }
+        *ret = site->conf;
+        return 0;
 }
 
 bool mg_failure_site_closed(const mg_eval_opts_t *o) {

@@ -82,8 +82,8 @@ static int failure(const mg_rt_out_t *out, bool fail_closed, const mg_error_t *e
 
 /* Evaluates the bundle and, unless refused, rewrites its config.json with the annotations.
  * Returns MG_EXIT_ALLOW (execute the runtime) or MG_EXIT_REFUSE. */
-static int evaluate(const mg_wrapper_own_t *own, const mg_runc_cmd_t *cmd, mg_cengine_t detected,
-                    mg_rt_out_t *out) {
+static int evaluate(const mg_wrapper_own_t *own, const mg_site_t *site, const mg_runc_cmd_t *cmd,
+                    mg_cengine_t detected, mg_rt_out_t *out) {
         const char *bundle = cmd->bundle ? cmd->bundle : ".";
         const mg_eval_opts_t o = eval_opts(own);
         _cleanup_evaluation_ mg_evaluation_t *ev = mg_evaluation_new();
@@ -97,7 +97,7 @@ static int evaluate(const mg_wrapper_own_t *own, const mg_runc_cmd_t *cmd, mg_ce
                 mg_error_set(&err, -ENOMEM, "out of memory");
                 goto fail;
         }
-        if (mg_eval_conf(&o, &ev->conf, &err) < 0)
+        if (mg_site_conf(site, &ev->conf, &err) < 0)
                 goto fail; /* memgate.conf itself is unusable, so its fail_closed cannot be known */
         fail_closed = ev->conf.fail_closed;
         if (ev->conf.engine_auto)
@@ -157,6 +157,7 @@ fail:
 
 typedef struct eval_job {
         const mg_wrapper_own_t *own;
+        const mg_site_t *site;
         const mg_runc_cmd_t *cmd;
         mg_cengine_t engine;
         mg_rt_out_t *out;
@@ -174,16 +175,16 @@ static int evaluate_confined(void *userdata) {
                         mg_rt_out_line(job->out, false, b.data);
                 mg_buf_free(&b);
         }
-        return evaluate(job->own, job->cmd, job->engine, job->out);
+        return evaluate(job->own, job->site, job->cmd, job->engine, job->out);
 }
 
 static int evaluate_sandboxed(const mg_wrapper_own_t *own, const mg_runc_cmd_t *cmd, mg_cengine_t engine,
                               mg_rt_out_t *out) {
-        eval_job_t job = {.own = own, .cmd = cmd, .engine = engine, .out = out};
         mg_sandbox_exit_t ex = {0};
         mg_error_t err = {0};
         const mg_eval_opts_t o = eval_opts(own);
         const mg_site_t site = mg_failure_site(&o);
+        eval_job_t job = {.own = own, .site = &site, .cmd = cmd, .engine = engine, .out = out};
 
         if (mg_sandbox_run_until(evaluate_confined, &job, mg_deadline_after(site.deadline_ms), &ex, &err) < 0) {
                 mg_buf_t b = {0};
@@ -191,7 +192,7 @@ static int evaluate_sandboxed(const mg_wrapper_own_t *own, const mg_runc_cmd_t *
                 if (b.data)
                         mg_rt_out_line(out, false, b.data);
                 mg_buf_free(&b);
-                return evaluate(own, cmd, engine, out);
+                return evaluate(own, &site, cmd, engine, out);
         }
         if (mg_sandbox_finished(&ex))
                 return ex.exit_status == MG_EXIT_REFUSE ? MG_EXIT_REFUSE : MG_EXIT_ALLOW;

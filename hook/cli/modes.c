@@ -34,6 +34,10 @@ static int verdict_exit(const mg_report_t *r) {
  * the confined child may not call getppid, and its own parent is only memgate's watchdog. */
 static pid_t caller;
 
+/* memgate.conf as the watchdog read it before the fork (cli/failure.h); the child judges by the
+ * same reading instead of opening the file again. */
+static mg_site_t watch_site;
+
 /* engine = auto (memgate.conf): the engine found from the caller's chain (engine_detect.c), for the
  * fix hints and the commit model, as memgate-runtime finds it from its parent. Reads only
  * /proc/PID/{cmdline,stat} of the runtime and its parents, never the container's. */
@@ -46,16 +50,16 @@ static void detect_engine(mg_conf_t *c) {
  * by itself is an internal failure of mode. Without fork, runs fn here. */
 static int watched(mg_mode_t mode, const mg_options_t *o, int (*fn)(void *), void *userdata) {
         caller = getppid();
-        mg_site_t site = mg_failure_site(&o->eval);
+        watch_site = mg_failure_site(&o->eval);
         mg_sandbox_exit_t ex = {0};
         mg_error_t err = {0};
-        if (mg_sandbox_run_until(fn, userdata, mg_deadline_after(site.deadline_ms), &ex, &err) < 0) {
+        if (mg_sandbox_run_until(fn, userdata, mg_deadline_after(watch_site.deadline_ms), &ex, &err) < 0) {
                 mg_stderr_printf("memgate: warning: %s; evaluating in this process\n", err.msg);
                 return fn(userdata);
         }
         if (mg_sandbox_finished(&ex))
                 return ex.exit_status;
-        return mg_failure_unfinished(mode, &site, &ex);
+        return mg_failure_unfinished(mode, &watch_site, &ex);
 }
 
 /* ---- check and host ------------------------------------------------------------------------ */
@@ -94,7 +98,7 @@ static int check_run(void *userdata) {
                 mg_error_set(&err, -ENOMEM, "out of memory");
                 goto fail;
         }
-        if (mg_eval_conf(&o->eval, &ev->conf, &err) < 0)
+        if (mg_site_conf(&watch_site, &ev->conf, &err) < 0)
                 goto fail;
         if ((dirfd = open_bundle(o->bundle, &err)) < 0 || read_bundle_config(dirfd, o->bundle, &config, &len, &err) < 0)
                 goto fail;
@@ -123,7 +127,7 @@ static int host_run(void *userdata) {
         }
         mg_eval_opts_t eo = o->eval;
         eo.containers = true; /* the running containers near their limit, in host mode only */
-        if (mg_eval_conf(&eo, &ev->conf, &err) < 0 || mg_eval_run(&eo, NULL, 0, NULL, ev, &err) < 0)
+        if (mg_site_conf(&watch_site, &ev->conf, &err) < 0 || mg_eval_run(&eo, NULL, 0, NULL, ev, &err) < 0)
                 goto fail;
         mg_report_ctx_t ctx = mg_eval_report_ctx(ev, "host", NULL);
         if (print_report(o, &ctx, &err) < 0)
@@ -173,7 +177,7 @@ static int hook_confined(void *userdata) {
                 mg_error_set(&err, -ENOMEM, "out of memory");
                 goto fail;
         }
-        if (mg_eval_conf(&o->eval, &ev->conf, &err) < 0)
+        if (mg_site_conf(&watch_site, &ev->conf, &err) < 0)
                 goto fail;
         fail_closed = ev->conf.fail_closed;
         detect_engine(&ev->conf);
@@ -286,7 +290,7 @@ static int precreate_confined(void *userdata) {
                 mg_error_set(&err, -ENOMEM, "out of memory");
                 goto fail;
         }
-        if (mg_eval_conf(&job->o->eval, &ev->conf, &err) < 0)
+        if (mg_site_conf(&watch_site, &ev->conf, &err) < 0)
                 goto fail;
         fail_closed = ev->conf.fail_closed;
         detect_engine(&ev->conf);
@@ -413,21 +417,21 @@ int mg_mode_precreate(const mg_options_t *o) {
         _cleanup_close_ int memfd = -1;
         size_t clen = 0;
         mg_sandbox_exit_t ex = {0};
-        const mg_site_t site = mg_failure_site(&o->eval);
-        const uint64_t deadline = mg_deadline_after(site.deadline_ms);
+        watch_site = mg_failure_site(&o->eval);
+        const uint64_t deadline = mg_deadline_after(watch_site.deadline_ms);
         int rc;
 
         caller = getppid();
         int r = precreate_read(deadline, &config, &clen, &err);
         if (r == -ETIME) {
                 /* podman closes stdin after the config: pass on what came, as it came. */
-                mg_failure_deadline_error(&site, "config on stdin", &err);
-                return precreate_failed(&site, &err, config, clen, 0);
+                mg_failure_deadline_error(&watch_site, "config on stdin", &err);
+                return precreate_failed(&watch_site, &err, config, clen, 0);
         }
         if (r == -ENOMEM)
-                return precreate_failed(&site, &err, config, clen, deadline);
+                return precreate_failed(&watch_site, &err, config, clen, deadline);
         if (r < 0 && r != -EFBIG) /* stdin itself failed: what was read is all there is to give back */
-                return precreate_failed(&site, &err, config, clen, 0);
+                return precreate_failed(&watch_site, &err, config, clen, 0);
         /* Larger than memgate reads: the host is judged alone, and the config (its first bytes
          * here, the rest still on stdin) goes through as it came unless the host refuses. */
         const uint64_t rest = r == -EFBIG ? deadline : 0;
@@ -444,8 +448,8 @@ int mg_mode_precreate(const mg_options_t *o) {
                 return rc == PRECREATE_PASS ? pass_through(config, clen, rest) : rc;
         }
         if (!mg_sandbox_finished(&ex)) {
-                mg_failure_unfinished_error(MG_MODE_PRECREATE, &site, &ex, &err);
-                return precreate_failed(&site, &err, config, clen, rest);
+                mg_failure_unfinished_error(MG_MODE_PRECREATE, &watch_site, &ex, &err);
+                return precreate_failed(&watch_site, &err, config, clen, rest);
         }
         if (ex.exit_status == PRECREATE_PASS)
                 return pass_through(config, clen, rest);
@@ -453,7 +457,7 @@ int mg_mode_precreate(const mg_options_t *o) {
                 return ex.exit_status;
         if (lseek(memfd, 0, SEEK_SET) < 0) {
                 mg_error_set(&err, -errno, "reading back the annotated config: %s", strerror(errno));
-                return precreate_failed(&site, &err, config, clen, rest);
+                return precreate_failed(&watch_site, &err, config, clen, rest);
         }
         if (copy_fd(memfd, STDOUT_FILENO, 0) < 0)
                 return MG_EXIT_REFUSE; /* podman would get half a config */

@@ -31,12 +31,19 @@ bool mg_failure_site_closed(const mg_eval_opts_t *o);
 
 /* What the parent of a confined evaluation takes from memgate.conf before the child starts: the
  * policy for its failures and the deadline. An unreadable memgate.conf gives the defaults (fail
- * open unless --fail-closed, MG_DEADLINE_DEFAULT_MS); the child reports the error itself. */
+ * open unless --fail-closed, MG_DEADLINE_DEFAULT_MS); the child reports the error itself. The
+ * child inherits the whole reading (the fork copies it), so memgate.conf is read once per start
+ * and the deadline and the policy the child judges by come from the same version of the file. */
 typedef struct mg_site {
         bool fail_closed;
         uint64_t deadline_ms;
+        int conf_r;         /* mg_eval_conf's result */
+        mg_conf_t conf;     /* when conf_r is 0 */
+        mg_error_t conf_err; /* when it is not */
 } mg_site_t;
 mg_site_t mg_failure_site(const mg_eval_opts_t *o);
+/* The site's memgate.conf as mg_eval_conf gave it: its result, with *ret or *err filled. */
+int mg_site_conf(const mg_site_t *site, mg_conf_t *ret, mg_error_t *err);
 
 /* The error for an evaluation the sandbox saw die. */
 void mg_failure_killed(const mg_sandbox_exit_t *ex, mg_error_t *err);
