@@ -27,6 +27,7 @@ A benchmark, not a test: it asserts nothing about the figures. Everything it cre
 a memory cgroup holding one sleeping process, runc containers) is removed on exit."""
 import argparse
 import glob
+import shlex
 import json
 import os
 import platform
@@ -224,18 +225,31 @@ class Bench:
 
     # ---- sections ----------------------------------------------------------------------------
 
-    def per_start(self, state):
+    @staticmethod
+    def first_start(state):
+        """The POST command that puts state's bundle back as a runtime hands it on a container's
+        first start: without the memgate.json the previous run wrote (removed untimed)."""
+        with open(state) as f:
+            bundle = json.load(f)["bundle"]
+        return "rm -f " + shlex.quote(os.path.join(bundle, "memgate.json"))
+
+    def per_start(self, state, restart_state):
         a = self.a
         variants = [("floor", state, None, [self.tool["floor"]]),
-                    ("memgate hook", state, None, [self.memgate, "hook"]),
+                    ("memgate hook", state, self.first_start(state), [self.memgate, "hook"]),
+                    ("memgate hook, restart (replaces memgate.json)", restart_state, None, [self.memgate, "hook"]),
                     ("shell+jq hook", state, None, ["sh", os.path.join(HERE, "hook-jq.sh")])]
         log(f"per start: {len(variants)} variants in rotation, {a.runs} runs each")
         broken = {name for name, stdin, _, argv in variants if self.killed(stdin, argv)}
         res = self.rotate(variants, a.runs)
         floor = self.med(res["floor"], "wall")
         counts = {}
-        for name, stdin, _, argv in variants:
+        for name, stdin, post, argv in variants:
+            if post:
+                subprocess.run(post, shell=True, check=True)
             sc = self.syscalls(stdin, argv) if shutil.which("strace") else None
+            if post:
+                subprocess.run(post, shell=True, check=True)
             ins = None
             if name == "floor" or (name == "memgate hook" and not a.smoke) or (a.all_instructions and not a.smoke):
                 if not a.no_instructions:
@@ -254,6 +268,10 @@ class Bench:
                      f"{max(x['rss'] for x in r) / 1024:.2f} MiB | {sc if sc is not None else '-'} | "
                      f"{f'{ins / 1e6:.2f} M' if ins else 'not counted'} | {self.statuses(r)}"
                      f"{' (EVALUATION KILLED: figures invalid)' if name in broken else ''} |")
+        self.out()
+        self.out("memgate hook: each run finds the bundle as a runtime hands it on a container's first start, "
+                 "without memgate.json (the previous run's removed, untimed); restart: a bundle of its own whose "
+                 "memgate.json each run replaces, as on a restart of the same container.")
         self.out()
 
     def runc_bundle(self):
@@ -420,6 +438,7 @@ class Bench:
         self.tools()
         pid, pid_note = self.make_cgroup()
         b, state = self.bundle("jvm", JVM_CONFIG, pid)
+        _, restart_state = self.bundle("restart", JVM_CONFIG, pid)
         commit = subprocess.run(["git", "-C", SRC, "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, text=True).stdout.strip() or "?"
         build = os.path.abspath(a.build)
@@ -435,7 +454,7 @@ class Bench:
                  "from wait4 (the command and the children it reaped); syscalls from strace -f -c; "
                  "instructions: user-space instructions single-stepped under ptrace, seccomp filter loaded.")
         self.out()
-        self.per_start(state)
+        self.per_start(state, restart_state)
         if "props" in self.tool:
             bench_props.properties(self, state)
         else:
