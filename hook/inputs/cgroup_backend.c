@@ -202,7 +202,7 @@ static int libcgroup_open(const mg_roots_t *roots, const char *controller, mg_cg
                 return r;
         }
 
-        *ret = (mg_cg_hier_t){ .backend = &mg_cg_backend_libcgroup, .version = version, .fd = TAKE_FD(fd), .kernel = true };
+        *ret = (mg_cg_hier_t){ .backend = &mg_cg_backend_libcgroup, .version = version, .fd = TAKE_FD(fd) };
         snprintf(ret->controller, sizeof(ret->controller), "%s", controller);
         snprintf(ret->mount, sizeof(ret->mount), "%s", mnt);
         free(mnt);

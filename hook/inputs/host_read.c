@@ -27,7 +27,7 @@
 
 /* The kernel release: uname(2) for the live /proc (the same utsname release that
  * /proc/sys/kernel/osrelease prints, in the caller's UTS namespace, for one system call instead of
- * a file's seven), the file of a --procfs tree otherwise. */
+ * a file's four), the file of a --procfs tree otherwise. */
 static int read_osrelease(const pf_root_t *proc, bool live, mg_host_t *h, mg_error_t *err) {
         _cleanup_free_ char *file = NULL;
         struct utsname u;

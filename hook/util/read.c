@@ -57,8 +57,9 @@ int mg_fd_wait_readable(int fd, uint64_t deadline, const char *name, mg_error_t 
         }
 }
 
-/* The read loop behind mg_read_fd_until and mg_read_file_at; st is the fd's (or NULL when fstat
- * failed), for the first buffer's size. */
+/* The read loop behind mg_read_fd_until, mg_read_file_at and mg_read_kernel_file_at; st is the
+ * fd's (or NULL when fstat failed), for the first buffer's size. one_record: a short read that
+ * ends a line ends the file (MG_READ_ONE_RECORD). */
 static int read_sized(int fd, const struct stat *st, const char *name, size_t cap, uint64_t deadline, bool one_record,
                       char **ret_buf, size_t *ret_len, mg_error_t *err) {
         size_t size = 4096, len = 0;
@@ -106,7 +107,7 @@ static int read_sized(int fd, const struct stat *st, const char *name, size_t ca
                 if (n == 0)
                         break;
                 len += (size_t)n;
-                if (one_record && len < size)
+                if (one_record && len < size && buf[len - 1] == '\n')
                         break; /* the whole record fitted: the read to EOF would return 0 */
         }
         if (len > cap)
@@ -130,13 +131,14 @@ int mg_read_fd(int fd, const char *name, size_t cap, char **ret_buf, size_t *ret
         return mg_read_fd_until(fd, name, cap, MG_DEADLINE_NONE, ret_buf, ret_len, err);
 }
 
-static int not_regular(mg_error_t *err, const char *path, mode_t mode) {
+/* opened: the file was opened before its type was known (mg_read_kernel_file_at). */
+static int not_regular(mg_error_t *err, const char *path, mode_t mode, bool opened) {
         if (S_ISDIR(mode))
                 return mg_error_set(err, -EISDIR, "%s: is a directory", path);
         if (S_ISLNK(mode))
                 return mg_error_set(err, -ELOOP, "%s: is a symbolic link, not followed", path);
-        return mg_error_set(err, -EINVAL, "%s: is a %s, not a regular file: not opened (reading it could block)", path,
-                            mg_file_type_name(mode));
+        return mg_error_set(err, -EINVAL, "%s: is a %s, not a regular file: %s", path, mg_file_type_name(mode),
+                            opened ? "not read" : "not opened (reading it could block)");
 }
 
 /* mg_open_regular_at, with the opened file's stat in *st. */
@@ -150,7 +152,7 @@ static int open_regular(int dirfd, const char *path, const char *name, bool nofo
         if (fstatat(dirfd, path, &pre, nofollow ? AT_SYMLINK_NOFOLLOW : 0) < 0)
                 return mg_error_set(err, -errno, "%s: %s", name, strerror(errno));
         if (!S_ISREG(pre.st_mode))
-                return not_regular(err, name, pre.st_mode);
+                return not_regular(err, name, pre.st_mode, false);
 
         _cleanup_close_ int fd = openat(dirfd, path,
                                         O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0));
@@ -160,7 +162,7 @@ static int open_regular(int dirfd, const char *path, const char *name, bool nofo
         if (fstat(fd, &st) < 0)
                 return mg_error_set(err, -errno, "%s: %s", name, strerror(errno));
         if (!S_ISREG(st.st_mode))
-                return not_regular(err, name, st.st_mode);
+                return not_regular(err, name, st.st_mode, true);
         if (st.st_dev != pre.st_dev || st.st_ino != pre.st_ino)
                 return mg_error_set(err, -EAGAIN, "%s: replaced while it was being opened", name);
         *ret_st = st;
@@ -178,7 +180,7 @@ int mg_read_file_at(int dirfd, const char *path, size_t cap, bool nofollow, char
         _cleanup_close_ int fd = open_regular(dirfd, path, NULL, nofollow, &st, err);
         if (fd < 0)
                 return fd;
-        /* The open's fstat sizes the buffer: no second one (14 files per start). */
+        /* The open's fstat sizes the buffer: no second one. */
         return read_sized(fd, &st, path, cap, MG_DEADLINE_NONE, false, ret_buf, ret_len, err);
 }
 
@@ -194,7 +196,7 @@ int mg_read_kernel_file_at(int dirfd, const char *path, size_t cap, unsigned fla
         if (fstat(fd, &st) < 0)
                 return mg_error_set(err, -errno, "%s: %s", path, strerror(errno));
         if (!S_ISREG(st.st_mode))
-                return not_regular(err, path, st.st_mode);
+                return not_regular(err, path, st.st_mode, true);
         return read_sized(fd, &st, path, cap, MG_DEADLINE_NONE, (flags & MG_READ_ONE_RECORD) != 0, ret_buf, ret_len,
                           err);
 }

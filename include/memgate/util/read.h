@@ -28,8 +28,9 @@ int mg_read_file_at(int dirfd, const char *path, size_t cap, bool nofollow, char
  * vouches that dirfd is a directory on procfs, sysfs or a cgroup filesystem (fstatfs said so),
  * where no FIFO or device can sit, so the file is opened without the look first (one system call
  * and one path walk less; the opened fd must still be a regular file). With MG_READ_ONE_RECORD
- * a read shorter than asked for ends the file: right for a file the kernel prints as one record
- * (a sysctl, a cgroup control file, a sysfs attribute, a single_open seq_file such as meminfo),
+ * a read shorter than asked for that ends a line ends the file: right for a file the kernel
+ * prints as one record (a sysctl, a single-value cgroup control file such as memory.max, a sysfs
+ * attribute, a single_open seq_file such as meminfo; not cgroup.procs or tasks),
  * which hands its whole text to the first read large enough; wrong for a seq_file of many
  * records (zoneinfo, buddyinfo), where a short read may only mean the next record did not fit. */
 #define MG_READ_ONE_RECORD 1u
