@@ -53,7 +53,7 @@ int mg_failure_wrapper_log(bool fail_closed, const mg_error_t *err) {
 }
 
 mg_site_t mg_failure_site(const mg_eval_opts_t *o) {
-        mg_site_t s = {0};
+        mg_site_t s = {.read = true};
         s.conf_r = mg_eval_conf(o, &s.conf, &s.conf_err);
         s.fail_closed = s.conf_r < 0 ? o->fail_closed : s.conf.fail_closed;
         s.deadline_ms = s.conf_r < 0 ? MG_DEADLINE_DEFAULT_MS : s.conf.deadline_ms;
@@ -61,6 +61,8 @@ mg_site_t mg_failure_site(const mg_eval_opts_t *o) {
 }
 
 int mg_site_conf(const mg_site_t *site, mg_conf_t *ret, mg_error_t *err) {
+        if (!site->read) /* a mode that evaluates without its watchdog's reading: a bug, said as one */
+                return mg_error_set(err, -EINVAL, "internal error: memgate.conf was not read before the evaluation");
         if (site->conf_r < 0) {
                 if (err)
                         *err = site->conf_err;

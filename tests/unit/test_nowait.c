@@ -512,6 +512,27 @@ Test(nowait, hung_reads_and_writes_are_named) {
         }
 }
 
+/* The evaluating child never opens memgate.conf: it judges by the reading its watchdog made
+ * before the fork. With every open of it in a forked process hung, the hook still ends at once. */
+Test(nowait, the_child_never_opens_memgate_conf) {
+        const char *so = getenv("MEMGATE_PRELOAD_BLOCK");
+        cr_assert(so && *so, "MEMGATE_PRELOAD_BLOCK is not set: run through ctest");
+        char pre[700];
+        snprintf(pre, sizeof(pre), "LD_PRELOAD=%s", so);
+        char *asan = "ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0";
+        write_state(bundle, getpid());
+        nw_run_t r;
+        char *hook[] = {(char *)tu_bin_preloadable(), "hook", "--procfs", procfs, "--sysfs", sysfs, "--config",
+                        short_conf, NULL};
+        nw_opts_t o = {.in = state, .env = {pre, asan, "MEMGATE_BLOCK_OPEN=short.conf"}};
+        nw_exec(hook, &o, &r);
+        cr_assert(!r.hung, "memgate hung");
+        cr_assert_eq(r.status, 0, "exit %d; stderr: %s", r.status, r.err);
+        cr_assert_null(strstr(r.err, "deadline"), "the child waited for memgate.conf: %s", r.err);
+        nw_free(&r);
+        cr_assert_eq(count_temps(), 0);
+}
+
 /* SIGTERM to memgate while its evaluation waits: passed on, the line names the step, memgate dies
  * of SIGTERM; stopped in a write, nothing is left behind. */
 Test(nowait, sigterm_reaches_the_evaluation) {

@@ -37,6 +37,7 @@ bool mg_failure_site_closed(const mg_eval_opts_t *o);
 typedef struct mg_site {
         bool fail_closed;
         uint64_t deadline_ms;
+        bool read;          /* filled by mg_failure_site */
         int conf_r;         /* mg_eval_conf's result */
         mg_conf_t conf;     /* when conf_r is 0 */
         mg_error_t conf_err; /* when it is not */

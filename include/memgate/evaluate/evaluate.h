@@ -78,7 +78,7 @@ int mg_eval_conf(const mg_eval_opts_t *o, mg_conf_t *ret, mg_error_t *err);
  * way, not failed), finds the
  * heap settings and the container's cgroup (the pid of ev->state in hook mode, cgroupsPath
  * otherwise), runs the checks and the policy, and builds the annotations. ev->conf must be filled
- * first (mg_eval_conf). */
+ * first (mg_eval_conf, or mg_site_conf in a confined child: the reading its watchdog made). */
 int mg_eval_run(const mg_eval_opts_t *o, const char *config_json, size_t config_len, const char *config_name,
                 mg_evaluation_t *ev, mg_error_t *err);
 
