@@ -5,7 +5,8 @@
     tests/bench/bench.py --build BUILD_DIR [--runs N] [--runc-runs M] [--out FILE]
     tests/bench/bench.py --build BUILD_DIR --smoke      (a few runs of everything: does it run?)
 
-One run reports, per start, on the same bundle (podman's 1 GiB JVM config) and the same state:
+One run reports, per start, on podman's 1 GiB JVM config and the same state, every memgate run on
+a bundle as a runtime hands it on a first start (no memgate.json yet; a restart is a row of its own):
   - memgate hook against the floor of any hook (tests/bench/floor.c: reads the state, config.json
     and /proc/meminfo, exits) and against a shell+jq hook doing two of the checks
     (tests/bench/hook-jq.sh); variants in rotation, median of N runs each;
@@ -320,7 +321,8 @@ class Bench:
         self.containers += ids
         variants = [
             ("runc run", None, None, [runc, "run", "--bundle", plain, ids[0]]),
-            ("runc run + memgate hook", None, None, [runc, "run", "--bundle", hooked, ids[1]]),
+            ("runc run + memgate hook", None, "rm -f " + shlex.quote(os.path.join(hooked, "memgate.json")),
+             [runc, "run", "--bundle", hooked, ids[1]]),
             ("runc create", None, f"{runc} delete -f {ids[2]}", [runc, "create", "--bundle", plain, ids[2]]),
             ("memgate-runtime create", None, f"{runc} delete -f {ids[3]}",
              [self.runtime, f"--memgate-runtime={runc}", "create", "--bundle", plain, ids[3]]),
@@ -395,7 +397,7 @@ class Bench:
             _, state = self.bundle(f"size{size}", cfg, pid)
             n = rounds[size] if not a.smoke else 2
             log(f"scaling: config of {real} bytes, {n} runs each")
-            res = self.rotate([("memgate", state, None, [self.memgate, "hook"]),
+            res = self.rotate([("memgate", state, self.first_start(state), [self.memgate, "hook"]),
                                ("floor", state, None, [self.tool["floor"]])], n, warmup=1)
             m, fl = self.med(res["memgate"], "wall"), self.med(res["floor"], "wall")
             self.out(f"| {real / 1000:,.0f} kB | {n} | {m:.2f} ms | {fl:.2f} ms | {m / fl:.2f} | "

@@ -16,6 +16,7 @@ need() {
 }
 need '^| floor | [0-9.]* ms |.* M | 0 |$'
 need '^| memgate hook | [0-9.]* ms |.*| 0 |$'
+need '^| memgate hook, restart (replaces memgate.json) | [0-9.]* ms |.*| 0 |$'
 need '^| shell+jq hook | [0-9.]* ms |'
 need '^| + fork/wait | [0-9.]* ms |.*| 0 |$'
 need '^| + seccomp | [0-9.]* ms |.*| 0 |$'
