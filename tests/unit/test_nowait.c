@@ -463,15 +463,21 @@ Test(nowait, full_stderr) {
         cr_assert_eq(count_temps(), 0);
 }
 
+/* "LD_PRELOAD=<preload_block.so>" for a run whose forked processes hang where the test says. */
+static void preload_block(char *buf, size_t n) {
+        const char *so = getenv("MEMGATE_PRELOAD_BLOCK");
+        cr_assert(so && *so, "MEMGATE_PRELOAD_BLOCK is not set: run through ctest");
+        snprintf(buf, n, "LD_PRELOAD=%s", so);
+}
+#define ASAN_PRELOADED "ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0"
+
 /* A read or an fsync that never returns (a hung NFS or FUSE file system), played by a preloaded
  * library in the evaluating child: each ends at the deadline with the file named, and a write
  * stopped in its fsync leaves no temp file. */
 Test(nowait, hung_reads_and_writes_are_named) {
-        const char *so = getenv("MEMGATE_PRELOAD_BLOCK");
-        cr_assert(so && *so, "MEMGATE_PRELOAD_BLOCK is not set: run through ctest");
         char pre[700];
-        snprintf(pre, sizeof(pre), "LD_PRELOAD=%s", so);
-        char *asan = "ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0";
+        preload_block(pre, sizeof(pre));
+        char *asan = ASAN_PRELOADED;
         char cg[600];
         snprintf(cg, sizeof(cg), "%s/cg", dir);
         sh("cp -a '%s' '%s' && cp -a '%s'/. '%s'/proc/ && cp -a '%s'/devices '%s'/sys/", tu_fixture("cgroup/v2"),
@@ -515,11 +521,9 @@ Test(nowait, hung_reads_and_writes_are_named) {
 /* The evaluating child never opens memgate.conf: it judges by the reading its watchdog made
  * before the fork. With every open of it in a forked process hung, the hook still ends at once. */
 Test(nowait, the_child_never_opens_memgate_conf) {
-        const char *so = getenv("MEMGATE_PRELOAD_BLOCK");
-        cr_assert(so && *so, "MEMGATE_PRELOAD_BLOCK is not set: run through ctest");
         char pre[700];
-        snprintf(pre, sizeof(pre), "LD_PRELOAD=%s", so);
-        char *asan = "ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0";
+        preload_block(pre, sizeof(pre));
+        char *asan = ASAN_PRELOADED;
         write_state(bundle, getpid());
         nw_run_t r;
         char *hook[] = {(char *)tu_bin_preloadable(), "hook", "--procfs", procfs, "--sysfs", sysfs, "--config",
