@@ -137,7 +137,7 @@ def wrapper_own(b, bundle, config):
     """bundle: a bundle directory of its own holding config (restored after each run, untimed)."""
     a = b.a
     args = ["create", "--bundle", bundle, "mgb-wrap"]
-    restore = f"cp {shlex.quote(config)} {shlex.quote(os.path.join(bundle, 'config.json'))}"
+    restore = b.fresh_spec(bundle, config)  # as an engine hands a bundle over, every run a first create
     variants = [
         ("/bin/true (the runtime)", None, None, ["/bin/true"] + args),
         ("floor wrapper", None, None, [b.tool["floor"], "--wrap", "/bin/true"] + args),
@@ -161,5 +161,6 @@ def wrapper_own(b, bundle, config):
     b.out("floor wrapper: mg-bench-floor --wrap reads the bundle's config.json and /proc/meminfo and executes the "
           "runtime, the least any wrapper pays (its exec, its C library's start). memgate-runtime: its exec, the "
           "confined evaluation, memgate.json and the annotated config.json written atomically, then the exec of the "
-          "runtime; config.json is put back after each run (untimed), so every run annotates the original.")
+          "runtime; after each run (untimed) config.json is written anew and memgate.json removed, as an engine hands "
+          "a bundle over, so every run is a container's first create.")
     b.out()
