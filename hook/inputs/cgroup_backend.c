@@ -106,7 +106,9 @@ static int sysfs_open(const mg_roots_t *roots, const char *controller, mg_cg_hie
 
         struct statfs sfs;
         bool kernel = fstatfs(fd, &sfs) == 0 && (sfs.f_type == CGROUP_SUPER_MAGIC || sfs.f_type == CGROUP2_SUPER_MAGIC);
-        *ret = (mg_cg_hier_t){ .backend = &mg_cg_backend_sysfs, .version = version, .fd = TAKE_FD(fd), .kernel = kernel };
+        *ret = (mg_cg_hier_t){
+                .backend = &mg_cg_backend_sysfs, .version = version, .fd = TAKE_FD(fd), .kernel = kernel
+        };
         snprintf(ret->controller, sizeof(ret->controller), "%s", controller);
         snprintf(ret->mount, sizeof(ret->mount), "%s%s%s", base, *sub ? "/" : "", sub);
         return 0;
