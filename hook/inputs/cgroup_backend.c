@@ -104,8 +104,7 @@ static int sysfs_open(const mg_roots_t *roots, const char *controller, mg_cg_hie
         if (version == 0 || fd < 0)
                 return mg_error_set(err, -ENOENT, "no %s cgroup hierarchy under %s", controller, base);
 
-        struct statfs sfs;
-        bool kernel = fstatfs(fd, &sfs) == 0 && (sfs.f_type == CGROUP_SUPER_MAGIC || sfs.f_type == CGROUP2_SUPER_MAGIC);
+        bool kernel = mg_fd_on_kernel_fs(fd);
         *ret = (mg_cg_hier_t){
                 .backend = &mg_cg_backend_sysfs, .version = version, .fd = TAKE_FD(fd), .kernel = kernel
         };

@@ -7,9 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <string.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "memgate/inputs/nodemask.h"
@@ -114,8 +112,7 @@ int pf_root_open(const char *path, const char *def, pf_root_t *ret, mg_error_t *
                 return mg_error_set(err, -errno, "%s: %s", p, strerror(errno));
         /* A --procfs/--sysfs tree on disk may hold anything (its files are looked at before they
          * are opened); the kernel's own /proc and /sys hold no FIFO or device. */
-        struct statfs sfs;
-        ret->kernel = fstatfs(ret->fd, &sfs) == 0 && (sfs.f_type == PROC_SUPER_MAGIC || sfs.f_type == SYSFS_MAGIC);
+        ret->kernel = mg_fd_on_kernel_fs(ret->fd);
         return 0;
 }
 

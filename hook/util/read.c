@@ -11,11 +11,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "memgate/util/cleanup.h"
@@ -182,6 +184,14 @@ int mg_read_file_at(int dirfd, const char *path, size_t cap, bool nofollow, char
                 return fd;
         /* The open's fstat sizes the buffer: no second one. */
         return read_sized(fd, &st, path, cap, MG_DEADLINE_NONE, false, ret_buf, ret_len, err);
+}
+
+bool mg_fd_on_kernel_fs(int fd) {
+        struct statfs sfs;
+        if (fstatfs(fd, &sfs) < 0)
+                return false;
+        return sfs.f_type == PROC_SUPER_MAGIC || sfs.f_type == SYSFS_MAGIC || sfs.f_type == CGROUP_SUPER_MAGIC ||
+               sfs.f_type == CGROUP2_SUPER_MAGIC;
 }
 
 int mg_read_kernel_file_at(int dirfd, const char *path, size_t cap, unsigned flags, char **ret_buf, size_t *ret_len,

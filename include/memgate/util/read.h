@@ -34,6 +34,9 @@ int mg_read_file_at(int dirfd, const char *path, size_t cap, bool nofollow, char
  * which hands its whole text to the first read large enough; wrong for a seq_file of many
  * records (zoneinfo, buddyinfo), where a short read may only mean the next record did not fit. */
 #define MG_READ_ONE_RECORD 1u
+/* Whether fd (a directory) is on procfs, sysfs or a cgroup filesystem, the ones
+ * mg_read_kernel_file_at may be handed: fstatfs's f_type. */
+bool mg_fd_on_kernel_fs(int fd);
 int mg_read_kernel_file_at(int dirfd, const char *path, size_t cap, unsigned flags, char **ret_buf, size_t *ret_len,
                            mg_error_t *err);
 /* The open behind it, for readers of their own (util/lines.h): an O_RDONLY|O_NONBLOCK fd of a
