@@ -28,10 +28,10 @@ A benchmark, not a test: it asserts nothing about the figures. Everything it cre
 a memory cgroup holding one sleeping process, runc containers) is removed on exit."""
 import argparse
 import glob
-import shlex
 import json
 import os
 import platform
+import shlex
 import shutil
 import signal
 import statistics
@@ -227,12 +227,16 @@ class Bench:
     # ---- sections ----------------------------------------------------------------------------
 
     @staticmethod
-    def first_start(state):
-        """The POST command that puts state's bundle back as a runtime hands it on a container's
-        first start: without the memgate.json the previous run wrote (removed untimed)."""
-        with open(state) as f:
-            bundle = json.load(f)["bundle"]
+    def no_report(bundle):
+        """The POST command that removes the memgate.json a run left in bundle (untimed)."""
         return "rm -f " + shlex.quote(os.path.join(bundle, "memgate.json"))
+
+    @staticmethod
+    def first_start(state):
+        """no_report for state's bundle: each run finds it as a runtime hands it on a container's
+        first start."""
+        with open(state) as f:
+            return Bench.no_report(json.load(f)["bundle"])
 
     def per_start(self, state, restart_state):
         a = self.a
@@ -313,8 +317,7 @@ class Bench:
         real blocks, and the next run's unlink of it would free them, +0.7 ms no engine's create
         pays), and no memgate.json."""
         cfg = shlex.quote(os.path.join(bundle, "config.json"))
-        return (f"rm -f {cfg} {shlex.quote(os.path.join(bundle, 'memgate.json'))} && "
-                f"cp {shlex.quote(config)} {cfg}")
+        return f"{Bench.no_report(bundle)} {cfg} && cp {shlex.quote(config)} {cfg}"
 
     @staticmethod
     def write_spec(bundle, spec):
@@ -336,8 +339,7 @@ class Bench:
         self.containers += ids
         variants = [
             ("runc run", None, None, [runc, "run", "--bundle", plain, ids[0]]),
-            ("runc run + memgate hook", None, "rm -f " + shlex.quote(os.path.join(hooked, "memgate.json")),
-             [runc, "run", "--bundle", hooked, ids[1]]),
+            ("runc run + memgate hook", None, self.no_report(hooked), [runc, "run", "--bundle", hooked, ids[1]]),
             ("runc create", None, f"{runc} delete -f {ids[2]}", [runc, "create", "--bundle", plain, ids[2]]),
             ("memgate-runtime create", None,
              f"{runc} delete -f {ids[3]} && {self.fresh_spec(wrapped, os.path.join(self.tmp, 'config.json'))}",

@@ -86,8 +86,8 @@ def properties(b, state):
     b.out("floor in props binary: floor.c's work in mg-bench-props, which is linked with memgate's library as "
           "memgate is (its exec and loading); + fork/wait: that work in a child under memgate's watchdog; "
           "+ seccomp: the child loads memgate's filter first; + atomic memgate.json: 4 kB written to a temp file "
-          "in the bundle and renamed to memgate.json (none there: every run is followed by an untimed removal); + fsync: the file and the directory fsync'd too; + syslog "
-          "line: one line sent. \"added\" is against the row named in \"to\". + fsync ran in a rotation of its own, "
+          "in the bundle and renamed to memgate.json (none there: every run is followed by an untimed removal); "
+          "+ fsync: the file and the directory fsync'd too; + syslog line: one line sent. \"added\" is against the row named in \"to\". + fsync ran in a rotation of its own, "
           "after the others: next to them its journal commits would stall their renames.")
     b.out("Every property row is done with memgate's own functions: mg_sandbox_run_until (fork, deadline, "
           "signals passed on), mg_sandbox_enter (the generated filter), mg_write_atomic_flags, mg_log "
