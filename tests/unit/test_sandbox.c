@@ -22,6 +22,7 @@
 
 #include "memgate/cli/sandbox.h"
 #include "memgate/outputs/atomic.h"
+#include "memgate/util/read.h"
 #include "testutil.h"
 
 static char *dir;
@@ -142,6 +143,15 @@ static void do_read_proc(void) {
         int fd = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 _exit(2);
+        free(buf);
+        /* The live host's path: fstatfs of the root, then its files without the look. */
+        int proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (proc < 0 || !mg_fd_on_kernel_fs(proc))
+                _exit(4);
+        buf = NULL;
+        if (mg_read_kernel_file_at(proc, "sys/vm/overcommit_memory", MG_CAP_PROC, MG_READ_ONE_RECORD, &buf, &len,
+                                   &err) < 0 || len == 0)
+                _exit(5);
         free(buf);
 }
 
